@@ -1,0 +1,14 @@
+#!/usr/bin/env node
+// The `casefile` command: the headless face of the same core the app uses.
+const { existsSync } = require('node:fs');
+const { join } = require('node:path');
+const cli = join(__dirname, '..', 'dist', 'cli.cjs');
+if (!existsSync(cli)) {
+  console.error('casefile: not built yet — run `npm run build` in ' + join(__dirname, '..'));
+  process.exit(2);
+}
+require(cli)
+  .main(process.argv.slice(2))
+  .then((code) => {
+    process.exitCode = code;
+  });

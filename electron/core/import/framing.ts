@@ -1,0 +1,379 @@
+import { createRequire } from 'node:module';
+import type { Readable } from 'node:stream';
+import type { Locator } from '../../../shared/model';
+import type { Framing, JsonPath, Unit } from './formats/types';
+import { pathToString } from './formats/types';
+
+const require_ = createRequire(import.meta.url);
+
+/** A piece of input that could not even be cut into a unit (bad bytes, truncated document, overlong line). */
+export interface FrameError {
+  error: string;
+  locator: Locator;
+  raw?: string;
+}
+
+export type FrameItem = Unit | FrameError;
+export function isFrameError(x: FrameItem): x is FrameError {
+  return (x as FrameError).error !== undefined;
+}
+
+/** Lines longer than this are quarantined without being held in memory whole. */
+export const MAX_LINE_BYTES = 64 * 1024 * 1024;
+/** Documents up to this size are parsed with JSON.parse (fast); larger ones are streamed. */
+export const WHOLE_DOC_LIMIT = 32 * 1024 * 1024;
+
+const NL = 0x0a;
+
+/** Cut a byte stream into lines (1-based numbers), decoding strict UTF-8 and parsing each line as JSON. */
+export async function* frameLines(chunks: AsyncIterable<Buffer>): AsyncGenerator<FrameItem> {
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+  let lineNo = 0;
+  let pending: Buffer[] = [];
+  let pendingLen = 0;
+  let overflow = false;
+
+  function* finishLine(buf: Buffer): Generator<FrameItem> {
+    lineNo++;
+    if (overflow) {
+      overflow = false;
+      yield { error: `line is longer than ${MAX_LINE_BYTES} bytes; not parsed`, locator: { line: lineNo }, raw: buf.subarray(0, 4096).toString('utf8') };
+      return;
+    }
+    let end = buf.length;
+    if (end > 0 && buf[end - 1] === 0x0d) end--;
+    const bytes = buf.subarray(0, end);
+    // cheap blank test
+    let blank = true;
+    for (let i = 0; i < bytes.length; i++) {
+      const c = bytes[i]!;
+      if (c !== 0x20 && c !== 0x09) {
+        blank = false;
+        break;
+      }
+    }
+    if (blank) return;
+    let text: string;
+    try {
+      text = decoder.decode(bytes);
+    } catch {
+      yield { error: `invalid UTF-8 at byte ${firstInvalidUtf8(bytes)} of the line`, locator: { line: lineNo }, raw: bytes.toString('utf8') };
+      return;
+    }
+    if (lineNo === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      value = undefined;
+    }
+    yield { value, rawLine: text, locator: { line: lineNo } };
+  }
+
+  for await (const chunk of chunks) {
+    let start = 0;
+    for (;;) {
+      const nl = chunk.indexOf(NL, start);
+      if (nl === -1) break;
+      const piece = chunk.subarray(start, nl);
+      let line: Buffer;
+      if (pendingLen > 0) {
+        if (!overflow) pending.push(piece);
+        line = overflow ? Buffer.concat(pending) : Buffer.concat(pending, pendingLen + piece.length);
+        pending = [];
+        pendingLen = 0;
+      } else line = overflow ? Buffer.alloc(0) : piece;
+      yield* finishLine(line);
+      start = nl + 1;
+    }
+    if (start < chunk.length) {
+      const rest = chunk.subarray(start);
+      if (!overflow) {
+        if (pendingLen + rest.length > MAX_LINE_BYTES) {
+          overflow = true;
+          // keep only a prefix for the quarantine entry
+          pending = [Buffer.concat([...pending, rest]).subarray(0, 4096)];
+          pendingLen = pending[0]!.length;
+        } else {
+          // copy: the chunk buffer may be reused by the stream
+          pending.push(Buffer.from(rest));
+          pendingLen += rest.length;
+        }
+      }
+    }
+  }
+  if (pendingLen > 0 || overflow) yield* finishLine(Buffer.concat(pending));
+}
+
+function firstInvalidUtf8(b: Uint8Array): number {
+  const d = new TextDecoder('utf-8', { fatal: true });
+  let lo = 0;
+  let hi = b.length;
+  // binary search for the shortest invalid prefix (prefix validity is monotone except for cut sequences; good enough for a message)
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    try {
+      d.decode(b.subarray(0, mid + 1), { stream: true });
+      d.decode();
+      lo = mid + 1;
+    } catch {
+      hi = mid;
+    }
+  }
+  return lo;
+}
+
+function matches(pats: JsonPath[] | undefined, p: JsonPath): boolean {
+  if (!pats) return false;
+  outer: for (const pat of pats) {
+    if (pat.length !== p.length) continue;
+    for (let i = 0; i < pat.length; i++) if (pat[i] !== '*' && pat[i] !== p[i]) continue outer;
+    return true;
+  }
+  return false;
+}
+
+/** Could any pattern match a path below p? (avoid descending into irrelevant subtrees) */
+function mayContain(pats: JsonPath[], p: JsonPath): boolean {
+  outer: for (const pat of pats) {
+    if (pat.length <= p.length) continue;
+    for (let i = 0; i < p.length; i++) if (pat[i] !== '*' && pat[i] !== p[i]) continue outer;
+    return true;
+  }
+  return false;
+}
+
+/** Walk an already-parsed document exactly as the streaming framer does. */
+export function* walkDocument(doc: unknown, framing: Extract<Framing, { kind: 'document' }>): Generator<Unit> {
+  const context: Record<string, unknown> = {};
+  const all = [...framing.units, ...(framing.context ?? [])];
+  function* walk(v: unknown, p: JsonPath): Generator<Unit> {
+    if (matches(framing.context, p)) {
+      context[p.join('.')] = v;
+      return;
+    }
+    if (matches(framing.units, p)) {
+      yield { value: v, path: p, locator: { path: pathToString(p) }, context: { ...context } };
+      return;
+    }
+    if (!mayContain(all, p)) return;
+    if (Array.isArray(v)) for (let i = 0; i < v.length; i++) yield* walk(v[i], [...p, i]);
+    else if (v && typeof v === 'object') for (const k of Object.keys(v)) yield* walk((v as Record<string, unknown>)[k], [...p, k]);
+  }
+  yield* walk(doc, []);
+}
+
+/** Cut one JSON document into units. Small documents are parsed whole; large ones are streamed token by token. */
+export async function* frameDocument(
+  chunks: AsyncIterable<Buffer>,
+  framing: Extract<Framing, { kind: 'document' }>,
+  sizeHint: number | null,
+): AsyncGenerator<FrameItem> {
+  if (sizeHint !== null && sizeHint <= WHOLE_DOC_LIMIT) {
+    const bufs: Buffer[] = [];
+    for await (const c of chunks) bufs.push(c);
+    const buf = Buffer.concat(bufs);
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(buf);
+    } catch {
+      yield { error: `invalid UTF-8 at byte ${firstInvalidUtf8(buf)}`, locator: {}, raw: buf.subarray(0, 65536).toString('utf8') };
+      return;
+    }
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch (e) {
+      yield { error: `invalid JSON: ${describeJsonError(e as Error, text)}`, locator: { line: lineOfError(e as Error, text) }, raw: text.slice(0, 65536) };
+      return;
+    }
+    yield* walkDocument(doc, framing);
+    return;
+  }
+  yield* streamDocument(chunks, framing);
+}
+
+function describeJsonError(e: Error, text: string): string {
+  const m = /position (\d+)/.exec(e.message);
+  if (m) {
+    const pos = Number(m[1]);
+    const before = text.slice(0, pos);
+    const line = before.split('\n').length;
+    const col = pos - before.lastIndexOf('\n');
+    return `${e.message.replace(/ in JSON at position \d+.*$/, '')} at line ${line}, column ${col}`;
+  }
+  if (/Unexpected end of JSON input/.test(e.message)) return `truncated document (unexpected end after ${text.length} characters)`;
+  return e.message;
+}
+
+function lineOfError(e: Error, text: string): number | undefined {
+  const m = /position (\d+)/.exec(e.message);
+  if (!m) return /Unexpected end/.test(e.message) ? text.split('\n').length : undefined;
+  return text.slice(0, Number(m[1])).split('\n').length;
+}
+
+interface Frame {
+  isArray: boolean;
+  index: number;
+  key: string | null;
+}
+
+/** Token-level streaming with stream-json: assembles only the values at unit/context paths. */
+async function* streamDocument(chunks: AsyncIterable<Buffer>, framing: Extract<Framing, { kind: 'document' }>): AsyncGenerator<FrameItem> {
+  const { parser } = require_('stream-json') as { parser: (o: object) => import('node:stream').Duplex };
+  const p = parser({ packKeys: true, packStrings: true, packNumbers: true, streamKeys: false, streamStrings: false, streamNumbers: false, jsonStreaming: false });
+  const all = [...framing.units, ...(framing.context ?? [])];
+  const context: Record<string, unknown> = {};
+  const out: FrameItem[] = [];
+  const path: JsonPath = [];
+  const frames: Frame[] = [];
+  // assembly state
+  let asmDepth = -1; // frames depth at which the assembled root started
+  let asmKind: 'unit' | 'context' | null = null;
+  let asmPath: JsonPath = [];
+  const asmStack: Array<{ v: unknown[] | Record<string, unknown>; key: string | null }> = [];
+  let asmRoot: unknown;
+  let bytes = 0;
+  let parseError: Error | null = null;
+
+  const finishValue = (v: unknown) => {
+    if (asmKind === 'unit') out.push({ value: v, path: asmPath, locator: { path: pathToString(asmPath) }, context: { ...context } });
+    else if (asmKind === 'context') context[asmPath.join('.')] = v;
+    asmKind = null;
+    asmDepth = -1;
+  };
+  const addToAsm = (v: unknown) => {
+    const top = asmStack[asmStack.length - 1];
+    if (!top) {
+      asmRoot = v;
+      return;
+    }
+    if (Array.isArray(top.v)) top.v.push(v);
+    else top.v[top.key as string] = v;
+  };
+  /** Called at the start of every value: compute its path and decide whether to assemble it. */
+  const valueStart = (): 'asm' | 'track' | 'ignore' => {
+    if (asmKind) return 'asm';
+    const parent = frames[frames.length - 1];
+    if (parent) {
+      if (parent.isArray) path.push(parent.index++);
+      else path.push(parent.key as string);
+    }
+    if (matches(framing.units, path)) {
+      asmKind = 'unit';
+      asmPath = [...path];
+      asmDepth = frames.length;
+      return 'asm';
+    }
+    if (matches(framing.context, path)) {
+      asmKind = 'context';
+      asmPath = [...path];
+      asmDepth = frames.length;
+      return 'asm';
+    }
+    return mayContain(all, path) ? 'track' : 'ignore';
+  };
+  const valueEnd = () => {
+    if (frames.length > 0) path.pop();
+  };
+  let ignoreDepth = 0;
+
+  const onToken = (t: { name: string; value?: unknown }) => {
+    if (ignoreDepth > 0) {
+      if (t.name === 'startObject' || t.name === 'startArray') ignoreDepth++;
+      else if (t.name === 'endObject' || t.name === 'endArray') {
+        ignoreDepth--;
+        if (ignoreDepth === 0) valueEnd();
+      }
+      return;
+    }
+    switch (t.name) {
+      case 'startObject':
+      case 'startArray': {
+        const isArray = t.name === 'startArray';
+        const mode = valueStart();
+        if (mode === 'asm') {
+          const c: unknown[] | Record<string, unknown> = isArray ? [] : {};
+          addToAsm(c);
+          asmStack.push({ v: c, key: null });
+        } else if (mode === 'ignore') {
+          ignoreDepth = 1;
+          return;
+        }
+        if (mode !== 'asm' || asmStack.length === 1) frames.push({ isArray, index: 0, key: null });
+        break;
+      }
+      case 'endObject':
+      case 'endArray': {
+        if (asmKind && asmStack.length > 0) {
+          const done = asmStack.pop()!;
+          if (asmStack.length === 0) {
+            frames.pop();
+            finishValue(done.v);
+            asmRoot = undefined;
+            valueEnd();
+          }
+          break;
+        }
+        frames.pop();
+        valueEnd();
+        break;
+      }
+      case 'keyValue': {
+        if (asmKind && asmStack.length > 0) asmStack[asmStack.length - 1]!.key = t.value as string;
+        else {
+          const f = frames[frames.length - 1];
+          if (f) f.key = t.value as string;
+        }
+        break;
+      }
+      default: {
+        // primitives
+        let v: unknown;
+        if (t.name === 'stringValue') v = t.value;
+        else if (t.name === 'numberValue') v = Number(t.value);
+        else if (t.name === 'trueValue') v = true;
+        else if (t.name === 'falseValue') v = false;
+        else if (t.name === 'nullValue') v = null;
+        else return; // start/end chunk tokens are disabled
+        const mode = valueStart();
+        if (mode === 'asm') {
+          if (asmStack.length === 0) {
+            finishValue(v);
+            valueEnd();
+          } else addToAsm(v);
+        } else valueEnd();
+      }
+    }
+  };
+  void asmRoot;
+  void asmDepth;
+
+  p.on('data', onToken);
+  p.on('error', (e: Error) => {
+    parseError = e;
+  });
+  for await (const c of chunks) {
+    bytes += c.length;
+    if (parseError) break;
+    const ok = p.write(c);
+    while (out.length) yield out.shift()!;
+    if (!ok) await new Promise<void>((r) => p.once('drain', () => r()));
+  }
+  if (!parseError) {
+    await new Promise<void>((resolve) => {
+      p.once('end', () => resolve());
+      p.once('error', () => resolve());
+      p.end();
+      p.resume();
+    });
+  }
+  while (out.length) yield out.shift()!;
+  if (parseError) {
+    yield { error: `invalid JSON after ${bytes} bytes: ${(parseError as Error).message}`, locator: { path: pathToString(path) } };
+  } else if (frames.length > 0 || asmStack.length > 0) {
+    yield { error: `truncated document: ended inside ${pathToString(path)}`, locator: { path: pathToString(path) } };
+  }
+}
+
+export type { Readable };

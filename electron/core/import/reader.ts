@@ -1,0 +1,211 @@
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { Emit, FormatName } from '../../../shared/model';
+import type { QuarantineRow, RecordRow, SkipRow, SourceInfo } from '../store/import-store';
+import { BundleError, DEFAULT_LIMITS, enumerateInput, type BundleLimits } from './bundle';
+import { frameDocument, frameLines, isFrameError, type FrameItem } from './framing';
+import type { FormatHandler, Framing } from './formats/types';
+import { HANDLERS, detectDocumentFormat } from './registry';
+import { buildSniff, SNIFF_BYTES } from './sniff';
+
+/** Messages from the reader (parse side) to the writer (store side). */
+export type ReaderMsg =
+  | { t: 'begin'; info: SourceInfo }
+  | { t: 'rows'; records: RecordRow[]; quarantine: QuarantineRow[]; skips: SkipRow[] }
+  | { t: 'document'; format: FormatName; text: string }
+  | { t: 'end'; sha256: string; size: number; error?: string }
+  | { t: 'known'; info: SourceInfo; sha256: string }
+  | { t: 'refused'; info: SourceInfo; sha256: string; reason: string; status: 'refused' | 'failed' }
+  | { t: 'fatal'; input: string; reason: string };
+
+export interface ReadOptions {
+  /** SHA-256 of sources already complete in the case (skip re-reading those on disk). */
+  known?: Set<string>;
+  limits?: BundleLimits;
+  batchSize?: number;
+  onRawBytes?: (n: number) => void;
+  isCancelled?: () => boolean;
+}
+
+const DOCUMENT_MAX = 16 * 1024 * 1024;
+
+/** Read every input (file, folder, archive) and turn it into writer messages. Never throws for bad data. */
+export async function* readInputs(inputs: string[], opts: ReadOptions = {}): AsyncGenerator<ReaderMsg> {
+  for (const input of inputs) {
+    try {
+      for await (const entry of enumerateInput(input, opts.limits ?? DEFAULT_LIMITS, opts.onRawBytes)) {
+        if (opts.isCancelled?.()) return;
+        const info: SourceInfo = { path: entry.path, container: entry.container, member: entry.member, size: entry.size ?? 0, format: 'unknown' };
+        if (entry.refused) {
+          yield { t: 'refused', info, sha256: '', reason: entry.refused, status: 'refused' };
+          continue;
+        }
+        if (entry.diskPath && opts.known && opts.known.size > 0) {
+          const sha = await hashFile(entry.diskPath);
+          if (opts.known.has(sha)) {
+            yield { t: 'known', info, sha256: sha };
+            continue;
+          }
+        }
+        let stream: Readable;
+        try {
+          stream = await entry.open();
+        } catch (e) {
+          yield { t: 'refused', info, sha256: '', reason: `cannot read: ${(e as Error).message}`, status: 'failed' };
+          continue;
+        }
+        yield* readOne(stream, info, opts);
+      }
+    } catch (e) {
+      yield { t: 'fatal', input, reason: e instanceof BundleError ? e.message : `cannot read ${input}: ${(e as Error).message}` };
+    }
+  }
+}
+
+async function hashFile(p: string): Promise<string> {
+  const { createReadStream } = await import('node:fs');
+  const h = createHash('sha256');
+  for await (const c of createReadStream(p, { highWaterMark: 1 << 20 })) h.update(c as Buffer);
+  return h.digest('hex');
+}
+
+/** Read one file: hash every byte, sniff the head, frame, map, batch. */
+async function* readOne(stream: Readable, info: SourceInfo, opts: ReadOptions): AsyncGenerator<ReaderMsg> {
+  const hash = createHash('sha256');
+  let size = 0;
+  const it = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const headParts: Buffer[] = [];
+  let headLen = 0;
+  let ended = false;
+  let readError: Error | null = null;
+  try {
+    while (headLen < SNIFF_BYTES) {
+      const r = await it.next();
+      if (r.done) {
+        ended = true;
+        break;
+      }
+      hash.update(r.value);
+      size += r.value.length;
+      headParts.push(r.value);
+      headLen += r.value.length;
+    }
+  } catch (e) {
+    readError = e as Error;
+  }
+  const head = Buffer.concat(headParts);
+  if (readError) {
+    yield { t: 'refused', info, sha256: hash.digest('hex'), reason: readError.message, status: readError instanceof BundleError ? 'refused' : 'failed' };
+    return;
+  }
+  const sniff = buildSniff(info.path, head.subarray(0, SNIFF_BYTES), ended && head.length <= SNIFF_BYTES);
+
+  // Everything after the head, hashed as it flows.
+  const rest = async function* (): AsyncGenerator<Buffer> {
+    yield head;
+    if (ended) return;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      hash.update(r.value);
+      size += r.value.length;
+      yield r.value;
+    }
+  };
+
+  // Choose a handler by content.
+  let best: { h: FormatHandler; confidence: number; framing: Framing } | null = null;
+  for (const h of HANDLERS) {
+    let r;
+    try {
+      r = h.sniff(sniff);
+    } catch {
+      r = null;
+    }
+    if (r && (!best || r.confidence > best.confidence)) best = { h, confidence: r.confidence, framing: r.framing };
+  }
+
+  if (!best) {
+    const docFormat = detectDocumentFormat(sniff);
+    const format: FormatName = docFormat ?? 'unknown';
+    yield { t: 'begin', info: { ...info, format } };
+    const bufs: Buffer[] = [];
+    let kept = 0;
+    let failure: string | undefined;
+    try {
+      for await (const c of rest()) {
+        if (kept < DOCUMENT_MAX) {
+          bufs.push(c);
+          kept += c.length;
+        }
+      }
+    } catch (e) {
+      failure = (e as Error).message;
+    }
+    const text = Buffer.concat(bufs).subarray(0, DOCUMENT_MAX).toString('utf8');
+    if (docFormat && !failure) {
+      yield { t: 'document', format: docFormat, text };
+    } else {
+      const why = failure ?? `unrecognised format: content matches none of ${HANDLERS.map((h) => h.format).join(', ')}, budgets or manifest`;
+      yield { t: 'rows', records: [], quarantine: [[null, null, why, text.slice(0, 4096)]], skips: [] };
+    }
+    yield { t: 'end', sha256: hash.digest('hex'), size, ...(failure ? { error: failure } : {}) };
+    return;
+  }
+
+  const handler = best.h;
+  yield { t: 'begin', info: { ...info, format: handler.format } };
+  const batchSize = opts.batchSize ?? 2000;
+  let records: RecordRow[] = [];
+  let quarantine: QuarantineRow[] = [];
+  let skips: SkipRow[] = [];
+  let pending = 0;
+  const flush = (): ReaderMsg => {
+    const m: ReaderMsg = { t: 'rows', records, quarantine, skips };
+    records = [];
+    quarantine = [];
+    skips = [];
+    pending = 0;
+    return m;
+  };
+  const framing = best.framing;
+  const frames: AsyncGenerator<FrameItem> = framing.kind === 'lines' ? frameLines(rest()) : frameDocument(rest(), framing, ended ? head.length : info.size || null);
+  let failure: string | undefined;
+  try {
+    for await (const item of frames) {
+      if (isFrameError(item)) {
+        quarantine.push([item.locator.line ?? null, item.locator.path ?? null, item.error, item.raw ?? null]);
+      } else {
+        let emits: Emit[];
+        try {
+          emits = handler.map(item);
+        } catch (e) {
+          emits = [{ type: 'quarantine', reason: `${handler.format} mapper failed: ${(e as Error).message}`, locator: item.locator }];
+        }
+        for (const em of emits) addEmit(em, item.rawLine);
+      }
+      if (++pending >= batchSize) {
+        yield flush();
+        if (opts.isCancelled?.()) return;
+      }
+    }
+  } catch (e) {
+    failure = (e as Error).message;
+    quarantine.push([null, null, `reading stopped: ${failure}`, null]);
+  }
+  yield flush();
+  yield { t: 'end', sha256: hash.digest('hex'), size, ...(failure ? { error: failure } : {}) };
+
+  function addEmit(em: Emit, rawLine: string | undefined) {
+    const line = em.locator.line ?? null;
+    const path = em.locator.path ?? null;
+    if (em.type === 'record') {
+      const r = em.record;
+      records.push([r.kind, r.key, r.runId, r.traceId, r.spanId, r.parentSpanId, r.tsUs, r.endUs, r.name, JSON.stringify(r.data), r.text, line, path]);
+    } else if (em.type === 'quarantine') {
+      quarantine.push([line, path, em.reason, em.raw ?? rawLine ?? null]);
+    } else {
+      skips.push([line, path, em.reason]);
+    }
+  }
+}

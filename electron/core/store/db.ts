@@ -1,0 +1,52 @@
+import Database from 'better-sqlite3';
+import { MIGRATIONS } from './migrations/index';
+
+export type Db = Database.Database;
+
+export interface OpenOptions {
+  readonly?: boolean;
+  /** create the file if missing (default true unless readonly) */
+  create?: boolean;
+}
+
+export class CaseOpenError extends Error {}
+
+/** Open a case file, applying pragmas and pending migrations. The only place a case database is opened. */
+export function openDb(file: string, opts: OpenOptions = {}): Db {
+  const readonly = opts.readonly ?? false;
+  let db: Db;
+  try {
+    db = new Database(file, { readonly, fileMustExist: readonly || opts.create === false });
+  } catch (e) {
+    throw new CaseOpenError(`cannot open case ${file}: ${(e as Error).message}`);
+  }
+  db.pragma('busy_timeout = 10000');
+  if (!readonly) {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    migrate(db);
+  } else {
+    const v = db.pragma('user_version', { simple: true }) as number;
+    if (v > MIGRATIONS.length) throw new CaseOpenError(`case ${file} was written by a newer Casefile (schema ${v})`);
+  }
+  db.pragma('cache_size = -65536'); // 64 MiB page cache
+  db.pragma('temp_store = MEMORY');
+  db.pragma('mmap_size = 268435456');
+  return db;
+}
+
+export function migrate(db: Db): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) throw new CaseOpenError(`case was written by a newer Casefile (schema ${current})`);
+  for (const m of MIGRATIONS) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(m.up);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+  }
+  if (current === 0) {
+    db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('created_at', ?), ('format', 'casefile/1')").run(new Date().toISOString());
+  }
+}

@@ -1,0 +1,302 @@
+/**
+ * Normalized evidence records: what every importer produces and what the store keeps.
+ * Pure types and tiny helpers only — no Node, DOM or Electron imports (lint-enforced).
+ *
+ * Time is always epoch MICROseconds as a JS number (safe up to year 2255 within 2^53).
+ * Trace ids are 32 lowercase hex chars (left-padded), span ids 16 lowercase hex chars.
+ */
+
+export const FORMAT_NAMES = [
+  'casefile-audit',
+  'otlp-traces',
+  'otlp-logs',
+  'jaeger',
+  'zipkin',
+  'openlineage',
+  'opa-decisions',
+  'langfuse',
+  'langsmith',
+  'budgets',
+  'manifest',
+  'unknown',
+] as const;
+export type FormatName = (typeof FORMAT_NAMES)[number];
+
+export type RecordKind = 'audit' | 'span' | 'log' | 'decision' | 'lineage';
+
+/** Where a unit came from inside its source file. line is 1-based; path is a JSONPath like $.data[0].spans[3]. */
+export interface Locator {
+  line?: number;
+  path?: string;
+}
+
+export type AttrValue = string | number | boolean | null | AttrValue[] | { [k: string]: AttrValue };
+export type Attributes = Record<string, AttrValue>;
+
+export interface GenAiInfo {
+  system?: string;
+  operation?: string;
+  requestModel?: string;
+  responseModel?: string;
+  inputTokens?: number;
+  outputTokens?: number;
+  prompt?: string;
+  completion?: string;
+  toolName?: string;
+}
+
+export type SpanOrigin = 'otlp' | 'jaeger' | 'zipkin' | 'langfuse' | 'langsmith';
+
+export interface SpanData {
+  origin: SpanOrigin;
+  traceId: string;
+  spanId: string;
+  parentSpanId: string | null;
+  name: string;
+  /** internal | server | client | producer | consumer | unspecified, or the source's own (e.g. GENERATION for Langfuse) */
+  kind: string;
+  service: string | null;
+  startUs: number | null;
+  endUs: number | null;
+  status: { code: 'unset' | 'ok' | 'error'; message?: string };
+  attributes: Attributes;
+  resource?: Attributes;
+  scope?: { name?: string; version?: string };
+  events?: Array<{ tsUs: number | null; name: string; attributes?: Attributes }>;
+  links?: Array<{ traceId: string; spanId: string; type?: string; attributes?: Attributes }>;
+  genai?: GenAiInfo;
+  /** Run id found on the span itself (e.g. casefile.run_id attribute, Langfuse trace id). */
+  runId?: string | null;
+  /** Session / conversation id if present. */
+  sessionId?: string | null;
+}
+
+export interface LogData {
+  origin: 'otlp';
+  tsUs: number | null;
+  observedUs: number | null;
+  severityText?: string;
+  severityNumber?: number;
+  eventName?: string;
+  body: AttrValue;
+  attributes: Attributes;
+  resource?: Attributes;
+  scope?: { name?: string; version?: string };
+  traceId: string | null;
+  spanId: string | null;
+}
+
+export type PolicyDecision = 'allow' | 'deny' | 'escalate' | 'redact' | 'unknown';
+
+export interface DecisionData {
+  origin: 'opa';
+  decisionId: string;
+  path: string | null;
+  input: unknown;
+  /** undefined when OPA's result was undefined (not present in the log) */
+  result?: unknown;
+  timestamp: string | null;
+  labels?: Record<string, unknown>;
+  bundles?: Record<string, unknown>;
+  requestedBy?: string;
+  reqId?: number | string;
+  metrics?: Record<string, unknown>;
+  erased?: string[];
+  masked?: string[];
+  /** Derived: normalized decision and reason codes, when they can be read from result/input. */
+  decision: PolicyDecision;
+  reasonCodes: string[];
+  policyId: string | null;
+  policyVersion: string | null;
+  runId: string | null;
+  traceId: string | null;
+}
+
+export interface LineageDataset {
+  namespace: string;
+  name: string;
+  /** From the datasetVersion facet, if any */
+  version?: string | null;
+  facets?: Record<string, unknown>;
+  inputFacets?: Record<string, unknown>;
+  outputFacets?: Record<string, unknown>;
+}
+
+export interface LineageData {
+  origin: 'openlineage';
+  /** RunEvent | DatasetEvent | JobEvent */
+  eventClass: 'RunEvent' | 'DatasetEvent' | 'JobEvent';
+  eventType: string | null;
+  eventTime: string;
+  eventTimeUs: number | null;
+  producer: string | null;
+  schemaURL: string | null;
+  runId: string | null;
+  job: { namespace: string; name: string } | null;
+  parent: { runId: string; job: { namespace: string; name: string } } | null;
+  inputs: LineageDataset[];
+  outputs: LineageDataset[];
+  /** For DatasetEvent */
+  dataset?: LineageDataset | null;
+  runFacets?: Record<string, unknown>;
+  jobFacets?: Record<string, unknown>;
+  /** Spec conformance: false events are kept and flagged */
+  valid: boolean;
+  problems: string[];
+  /** The event exactly as received */
+  event: unknown;
+}
+
+export type AuditEventType =
+  | 'run.start'
+  | 'input'
+  | 'retrieval'
+  | 'model.call'
+  | 'policy.decision'
+  | 'tool.call'
+  | 'write'
+  | 'approval'
+  | 'output'
+  | 'user.signal'
+  | 'run.end';
+
+export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = [
+  'run.start',
+  'input',
+  'retrieval',
+  'model.call',
+  'policy.decision',
+  'tool.call',
+  'write',
+  'approval',
+  'output',
+  'user.signal',
+  'run.end',
+];
+
+export type AutonomyTier = 'draft' | 'approve' | 'auto';
+
+/** Casefile audit JSONL, version 1 — see shared/schema/casefile-audit.schema.json and docs/formats.md. */
+export interface AuditEvent {
+  audit_version: 1;
+  event_id: string;
+  run_id: string;
+  seq?: number;
+  ts: string;
+  type: AuditEventType;
+  workflow?: string;
+  tier?: AutonomyTier;
+  actor?: { type: 'agent' | 'human' | 'system'; id?: string };
+  trace_id?: string;
+  span_id?: string;
+  session_id?: string;
+  model?: { provider?: string; name?: string; version?: string };
+  dataset_version?: string;
+  policy_version?: string;
+  input?: unknown;
+  output?: unknown;
+  evidence?: Array<{ source_id: string; uri?: string; snippet?: string; score?: number }>;
+  decision?: {
+    decision_id?: string;
+    policy_id: string;
+    policy_version?: string;
+    decision: 'allow' | 'deny' | 'escalate' | 'redact';
+    reason_codes?: string[];
+  };
+  tool?: { name: string; call_id?: string; arguments?: unknown; result?: unknown; status?: 'ok' | 'error'; error?: string };
+  write?: { system: string; record: string; field: string; before: unknown; after: unknown; unit?: string; write_id?: string };
+  approval?: { approver: string; decision: 'approved' | 'rejected'; reason?: string; ref_event_id?: string };
+  signal?: { kind: 'undo' | 'rerun' | 'escalation' | 'complaint'; by?: string; ref_event_id?: string; note?: string };
+  labels?: Record<string, string>;
+  prev_hash?: string | null;
+  hash?: string;
+}
+
+export interface AuditData {
+  origin: 'casefile';
+  event: AuditEvent;
+}
+
+export type RecordData = SpanData | LogData | DecisionData | LineageData | AuditData;
+
+/** One normalized record as produced by an importer. */
+export interface NormalizedRecord {
+  kind: RecordKind;
+  /** Natural identity used for de-duplication across files (e.g. span:<trace>:<span>). */
+  key: string;
+  runId: string | null;
+  traceId: string | null;
+  spanId: string | null;
+  parentSpanId: string | null;
+  tsUs: number | null;
+  endUs: number | null;
+  name: string | null;
+  /** Text to index for full-text search (inputs, outputs, reason codes, names). */
+  text: string;
+  data: RecordData;
+}
+
+/** What a format mapper emits for one unit of input. */
+export type Emit =
+  | { type: 'record'; record: NormalizedRecord; locator: Locator }
+  | { type: 'quarantine'; reason: string; locator: Locator; raw?: string }
+  | { type: 'skip'; reason: string; locator: Locator };
+
+// ---------- small pure helpers shared by importers and readers ----------
+
+/** Normalize a hex id (trace or span) to lowercase and the given width, left-padding with zeros. Returns null when not hex. */
+export function normalizeHexId(id: unknown, width: 32 | 16): string | null {
+  if (typeof id !== 'string' || id.length === 0) return null;
+  const s = id.toLowerCase();
+  if (!/^[0-9a-f]+$/.test(s) || s.length > width) return null;
+  if (/^0+$/.test(s)) return null; // all-zero ids are invalid per W3C/OTLP
+  return s.padStart(width, '0');
+}
+
+/** Parse an RFC 3339 timestamp to epoch microseconds, keeping sub-millisecond digits. Returns null when invalid. */
+export function isoToUs(s: unknown): number | null {
+  if (typeof s !== 'string') return null;
+  const m = /^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?$/i.exec(s.trim());
+  if (!m) {
+    const t = Date.parse(s);
+    return Number.isFinite(t) ? t * 1000 : null;
+  }
+  const base = Date.parse(`${m[1]!.replace(' ', 'T')}${m[3] ? (m[3].toUpperCase() === 'Z' ? 'Z' : fixOffset(m[3])) : 'Z'}`);
+  if (!Number.isFinite(base)) return null;
+  const frac = (m[2] ?? '').padEnd(6, '0').slice(0, 6);
+  return base * 1000 + Number(frac);
+}
+
+function fixOffset(o: string): string {
+  return o.includes(':') ? o : `${o.slice(0, 3)}:${o.slice(3)}`;
+}
+
+/** Epoch microseconds → ISO string with microsecond precision. */
+export function usToIso(us: number): string {
+  const ms = Math.floor(us / 1000);
+  const rest = Math.round(us - ms * 1000);
+  const iso = new Date(ms).toISOString(); // ...sss Z
+  return `${iso.slice(0, -1)}${String(rest).padStart(3, '0')}Z`;
+}
+
+/** Nanoseconds given as a decimal string or number (OTLP int64) → microseconds. */
+export function nanosToUs(v: unknown): number | null {
+  if (typeof v === 'number') return Number.isFinite(v) && v > 0 ? Math.floor(v / 1000) : null;
+  if (typeof v === 'string' && /^\d+$/.test(v)) {
+    if (v === '0') return null;
+    // drop the last three digits without going through a lossy float
+    return v.length <= 3 ? 0 : Number(v.slice(0, -3));
+  }
+  return null;
+}
+
+/** JSON with keys sorted recursively, no whitespace: used for hash chains and content identity. */
+export function canonicalJson(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+  if (Array.isArray(v)) return `[${v.map((x) => canonicalJson(x === undefined ? null : x)).join(',')}]`;
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o)
+    .filter((k) => o[k] !== undefined)
+    .sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
+}
