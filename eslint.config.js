@@ -44,10 +44,11 @@ export default tseslint.config(
           { group: ['**/renderer/**', '**/shell/**'], message: 'the core may import only shared/ and itself' },
         ],
       }],
-      'no-restricted-syntax': ['error', {
-        selector: "CallExpression[callee.property.name=/^(prepare|exec|pragma)$/]",
-        message: SQL_HINT,
-      }],
+      'no-restricted-syntax': ['error',
+        { selector: 'CallExpression[callee.property.name=/^(prepare|pragma)$/]', message: SQL_HINT },
+        { selector: "CallExpression[callee.property.name='exec'] > Literal[value=/^\\s*(BEGIN|COMMIT|ROLLBACK|CREATE|INSERT|UPDATE|DELETE|SELECT|DROP|ALTER|PRAGMA|WITH)\\b/i]", message: SQL_HINT },
+        { selector: "CallExpression[callee.property.name='exec'] > TemplateLiteral", message: SQL_HINT },
+      ],
     },
   },
   {

@@ -50,3 +50,8 @@ export function migrate(db: Db): void {
     db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('created_at', ?), ('format', 'casefile/1')").run(new Date().toISOString());
   }
 }
+
+/** Fold the WAL back into the main file (after a large import, before copying a case). */
+export function checkpoint(db: Db): void {
+  db.pragma('wal_checkpoint(TRUNCATE)');
+}

@@ -1,6 +1,6 @@
 /** Writer thread: owns the case database during an import; spawns the reader thread and applies its batches. */
 import { parentPort, Worker, workerData } from 'node:worker_threads';
-import { openDb } from '../store/db';
+import { checkpoint, openDb } from '../store/db';
 import { ImportApplier, inputBytes } from '../import/apply';
 import type { ReaderMsg } from '../import/reader';
 import { distFile } from './locate';
@@ -23,7 +23,7 @@ async function main() {
     applier.abort();
     if (crash) applier.errors.push(`import failed: ${crash}`);
     const result = applier.finish(casePath, cancelled);
-    db.pragma('wal_checkpoint(TRUNCATE)');
+    checkpoint(db);
     db.close();
     port.postMessage({ type: 'result', result });
   };
