@@ -1,0 +1,87 @@
+import { describe, expect, it, beforeAll } from 'vitest';
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { cliAsync, cliJson, tempDir } from '../helpers/cli';
+
+/** Write a bundle big enough that an import takes a few seconds: audit JSONL split over several files. */
+async function writeBundle(dir: string, files: number, linesPerFile: number) {
+  mkdirSync(dir, { recursive: true });
+  for (let f = 0; f < files; f++) {
+    const ws = createWriteStream(join(dir, `audit-${f}.jsonl`));
+    for (let i = 0; i < linesPerFile; i++) {
+      const n = f * linesPerFile + i;
+      const ev = {
+        audit_version: 1,
+        event_id: `evt_${n}`,
+        run_id: `run_${Math.floor(n / 5)}`,
+        seq: n % 5,
+        ts: new Date(Date.UTC(2026, 9, 12) + n * 1000).toISOString(),
+        type: 'input',
+        workflow: 'refund-agent',
+        tier: 'auto',
+        input: { text: `customer ${n} asks for a refund of order ${n * 7} because the parcel arrived damaged` },
+      };
+      if (!ws.write(JSON.stringify(ev) + '\n')) await new Promise<void>((r) => ws.once('drain', () => r()));
+      if (n % 997 === 0) ws.write('{"broken": \n'); // some quarantine too
+    }
+    await new Promise<void>((r) => ws.end(r));
+  }
+}
+
+function counts(casePath: string) {
+  const db = new Database(casePath, { readonly: true });
+  try {
+    const integrity = (db.pragma('integrity_check') as Array<{ integrity_check: string }>).map((r) => r.integrity_check);
+    const one = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
+    return {
+      integrity,
+      records: one('SELECT count(*) n FROM records'),
+      provenance: one('SELECT count(*) n FROM provenance'),
+      quarantine: one('SELECT count(*) n FROM quarantine'),
+      sources: one("SELECT count(*) n FROM sources WHERE status='complete'"),
+      fts: one('SELECT count(*) n FROM records_fts'),
+    };
+  } finally {
+    db.close();
+  }
+}
+
+describe('crash safety: kill -9 during import leaves a case that opens, passes integrity_check, and re-imports to the same counts', () => {
+  let dir: string;
+  let bundle: string;
+  let reference: ReturnType<typeof counts>;
+  let refTotals: any;
+
+  beforeAll(async () => {
+    dir = tempDir('casefile-crash-');
+    bundle = join(dir, 'bundle');
+    await writeBundle(bundle, 4, 40_000);
+    const ref = cliJson(['import', bundle, '--case', join(dir, 'reference.casefile')]);
+    expect(ref.code).toBe(0);
+    refTotals = ref.json.totals;
+    reference = counts(join(dir, 'reference.casefile'));
+    expect(reference.records).toBe(160_000);
+  }, 300_000);
+
+  for (const delayMs of [150, 600, 1500, 3000]) {
+    it(`killed after ${delayMs} ms`, async () => {
+      const casePath = join(dir, `killed-${delayMs}.casefile`);
+      const child = cliAsync(['import', bundle, '--case', casePath, '--quiet']);
+      await new Promise((r) => setTimeout(r, delayMs));
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+      if (existsSync(casePath)) {
+        const after = counts(casePath);
+        expect(after.integrity).toEqual(['ok']);
+        // every committed source is whole: records are a multiple of whole files
+        expect(after.sources).toBeLessThanOrEqual(4);
+      }
+      const again = cliJson(['import', bundle, '--case', casePath]);
+      expect(again.code).toBe(0);
+      expect(again.json.totals).toEqual(refTotals);
+      const c = counts(casePath);
+      expect(c).toEqual(reference);
+    }, 300_000);
+  }
+});
