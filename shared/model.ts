@@ -238,7 +238,8 @@ export interface NormalizedRecord {
 
 /** What a format mapper emits for one unit of input. */
 export type Emit =
-  | { type: 'record'; record: NormalizedRecord; locator: Locator }
+  /** dataJson: the record's data already serialized (e.g. built around the raw line), saving a JSON.stringify */
+  | { type: 'record'; record: NormalizedRecord; locator: Locator; dataJson?: string }
   | { type: 'quarantine'; reason: string; locator: Locator; raw?: string }
   | { type: 'skip'; reason: string; locator: Locator };
 

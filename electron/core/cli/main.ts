@@ -72,6 +72,7 @@ export const COMMANDS: Record<string, Command> = {
       };
       process.once('SIGINT', onSig);
       let last = 0;
+      const started = Date.now();
       const tty = process.stderr.isTTY && !v.quiet;
       const r = await importIntoCase(String(v.case), pos, {
         signal: ac.signal,
@@ -96,6 +97,7 @@ export const COMMANDS: Record<string, Command> = {
             errors: r.errors,
             manifestProblems: r.manifestProblems,
             cancelled: r.cancelled,
+            stats: { elapsedMs: Date.now() - started, maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024) },
           }),
         );
       }

@@ -180,10 +180,21 @@ async function notOpenable(): Promise<Readable> {
 
 function openZip(file: string): Promise<yauzl.ZipFile> {
   return new Promise((res, rej) =>
-    yauzl.open(file, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false, decodeStrings: true }, (err, zf) =>
+    yauzl.open(file, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false, decodeStrings: false }, (err, zf) =>
       err || !zf ? rej(new BundleError(`not a readable zip archive: ${err?.message}`)) : res(zf),
     ),
   );
+}
+
+function zipEntryName(e: yauzl.Entry): string {
+  const raw = e.fileName as unknown as Buffer | string;
+  if (typeof raw === 'string') return raw;
+  if (e.generalPurposeBitFlag & 0x800) return raw.toString('utf8');
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(raw);
+  } catch {
+    return raw.toString('latin1');
+  }
 }
 
 async function* enumerateZip(file: string, limits: BundleLimits, onRawBytes?: (n: number) => void): AsyncGenerator<BundleEntry> {
@@ -207,7 +218,8 @@ async function* enumerateZip(file: string, limits: BundleLimits, onRawBytes?: (n
     const declaredTotal = entries.reduce((s, e) => s + e.uncompressedSize, 0);
     if (declaredTotal > limits.maxTotalBytes) throw new BundleError(`archive declares ${declaredTotal} bytes uncompressed: refused as a decompression bomb`);
     for (const e of entries) {
-      const name = e.fileName;
+      // names are decoded here (not by yauzl) so that an unsafe name refuses one entry, not the archive
+      const name = zipEntryName(e);
       if (name.endsWith('/')) continue; // directory
       const base = { path: `${file}!/${name}`, container: file, member: name, size: e.uncompressedSize };
       const unsafe = unsafeMemberName(name);
@@ -295,6 +307,12 @@ async function* enumerateTar(file: string, gz: boolean, limits: BundleLimits, on
         continue;
       }
       let opened = false;
+      // tar-stream entries are streamx streams (no readableEnded): listen before handing the entry out
+      const drained = new Promise<void>((r) => {
+        entry.once('end', () => r());
+        entry.once('close', () => r());
+        entry.once('error', () => r());
+      });
       yield {
         ...base,
         open: async () => {
@@ -304,7 +322,7 @@ async function* enumerateTar(file: string, gz: boolean, limits: BundleLimits, on
       };
       if (!opened) entry.resume();
       // tar is sequential: wait for the consumer to drain this entry before the next
-      if (!entry.readableEnded) await new Promise<void>((r) => entry.once('end', () => r()).once('close', () => r()));
+      await drained;
     }
   } catch (e) {
     throw failed ?? e;

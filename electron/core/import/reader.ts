@@ -201,7 +201,7 @@ async function* readOne(stream: Readable, info: SourceInfo, opts: ReadOptions): 
     const path = em.locator.path ?? null;
     if (em.type === 'record') {
       const r = em.record;
-      records.push([r.kind, r.key, r.runId, r.traceId, r.spanId, r.parentSpanId, r.tsUs, r.endUs, r.name, JSON.stringify(r.data), r.text, line, path]);
+      records.push([r.kind, r.key, r.runId, r.traceId, r.spanId, r.parentSpanId, r.tsUs, r.endUs, r.name, em.dataJson ?? JSON.stringify(r.data), r.text, line, path]);
     } else if (em.type === 'quarantine') {
       quarantine.push([line, path, em.reason, em.raw ?? rawLine ?? null]);
     } else {

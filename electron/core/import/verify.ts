@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { canonicalJson } from '../../../shared/model';
 import type { AuditEvent } from '../../../shared/model';
+import { auditEventHash } from '../../../shared/audit';
 import { openDb } from '../store/db';
 import { CaseQueries } from '../store/case-queries';
 import { enumerateInput } from './bundle';
@@ -38,11 +38,9 @@ export function sha256Hex(s: string): string {
   return createHash('sha256').update(s).digest('hex');
 }
 
-/** The audit hash-chain rule (docs/formats.md): sha256((prev_hash ?? "") + "\n" + canonicalJson(event without hash)). */
+/** The audit hash-chain rule (docs/formats.md, shared/audit.ts) with Node's SHA-256. */
 export function computeAuditHash(ev: AuditEvent): string {
-  const { hash: _omit, ...rest } = ev;
-  void _omit;
-  return sha256Hex(`${ev.prev_hash ?? ''}\n${canonicalJson(rest)}`);
+  return auditEventHash(ev, sha256Hex);
 }
 
 async function hashStream(s: NodeJS.ReadableStream): Promise<string> {

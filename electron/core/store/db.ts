@@ -1,7 +1,11 @@
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations/index';
+import { ensureBulkIndexes } from './indexes';
 
 export type Db = Database.Database;
+
+/** The newest schema version this build knows (versions may be registered out of order while a gap is being filled). */
+const LATEST_VERSION = Math.max(0, ...MIGRATIONS.map((m) => m.version));
 
 export interface OpenOptions {
   readonly?: boolean;
@@ -26,9 +30,10 @@ export function openDb(file: string, opts: OpenOptions = {}): Db {
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     migrate(db);
+    ensureBulkIndexes(db);
   } else {
     const v = db.pragma('user_version', { simple: true }) as number;
-    if (v > MIGRATIONS.length) throw new CaseOpenError(`case ${file} was written by a newer Casefile (schema ${v})`);
+    if (v > LATEST_VERSION) throw new CaseOpenError(`case ${file} was written by a newer Casefile (schema ${v})`);
   }
   db.pragma('cache_size = -65536'); // 64 MiB page cache
   db.pragma('temp_store = MEMORY');
@@ -38,7 +43,7 @@ export function openDb(file: string, opts: OpenOptions = {}): Db {
 
 export function migrate(db: Db): void {
   const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > MIGRATIONS.length) throw new CaseOpenError(`case was written by a newer Casefile (schema ${current})`);
+  if (current > LATEST_VERSION) throw new CaseOpenError(`case was written by a newer Casefile (schema ${current})`);
   for (const m of MIGRATIONS) {
     if (m.version <= current) continue;
     db.transaction(() => {

@@ -1,6 +1,7 @@
 import type { Db } from './db';
 import type { Statement } from 'better-sqlite3';
 import { createHash } from 'node:crypto';
+import { dropBulkIndexes, ensureBulkIndexes } from './indexes';
 
 /** A record ready to insert, as produced by the reader worker (compact, already serialized). */
 export type RecordRow = [
@@ -114,6 +115,15 @@ export class ImportStore {
     return this.st.completeBySha.get(sha256) as SourceRow | undefined;
   }
 
+  /** Large imports: drop the secondary indexes now and rebuild them once at the end (leaveBulkMode). */
+  enterBulkMode(): void {
+    dropBulkIndexes(this.db);
+  }
+
+  leaveBulkMode(): void {
+    ensureBulkIndexes(this.db);
+  }
+
   /** SHA-256 of every source already complete in the case. */
   knownHashes(): Set<string> {
     return new Set((this.db.prepare("SELECT sha256 FROM sources WHERE status = 'complete'").all() as Array<{ sha256: string }>).map((r) => r.sha256));
@@ -154,7 +164,7 @@ export class ImportStore {
       if (!sameSource) cur.seenHere.set(key, digest(data));
       if (sameSource && ownEarlier !== digest(data)) {
         const where = sameSource.line != null ? `line ${sameSource.line}` : (sameSource.path ?? 'earlier');
-        this.quarantineOne(line, path, `duplicate id ${key}: already read at ${where} of this file with different content`, data);
+        this.quarantineOne(line, path, `duplicate id ${key}: already read at ${where} of this file with different content`, data, false);
         continue;
       }
       st.insertProv.run(existing.id, cur.id, line, path);
@@ -167,9 +177,9 @@ export class ImportStore {
     for (const [line, path, reason, raw] of rows) this.quarantineOne(line, path, reason, raw);
   }
 
-  private quarantineOne(line: number | null, path: string | null, reason: string, raw: string | null): void {
+  private quarantineOne(line: number | null, path: string | null, reason: string, raw: string | null, countIn = true): void {
     const cur = this.mustCurrent();
-    cur.counts.recordsIn++;
+    if (countIn) cur.counts.recordsIn++;
     cur.counts.quarantined++;
     const clipped = raw != null && raw.length > MAX_RAW ? `${raw.slice(0, MAX_RAW)}… [${raw.length - MAX_RAW} more characters not kept]` : raw;
     this.st.insertQuarantine.run(cur.id, line, path, reason, clipped);

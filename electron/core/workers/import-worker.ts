@@ -13,6 +13,7 @@ async function main() {
   const applier = new ImportApplier(db);
   const known = [...applier.store.knownHashes()];
   const total = await inputBytes(inputs);
+  applier.startBulkIfLarge(total);
   const started = Date.now();
   let bytes = 0;
   let lastProgress = 0;

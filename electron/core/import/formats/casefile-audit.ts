@@ -9,7 +9,7 @@
 import Ajv2020 from 'ajv/dist/2020';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020';
 import type { AuditEvent, Emit, NormalizedRecord } from '../../../../shared/model';
-import { canonicalJson, isoToUs, normalizeHexId } from '../../../../shared/model';
+import { isoToUs, normalizeHexId } from '../../../../shared/model';
 import auditSchema from '../../../../shared/schema/casefile-audit.schema.json';
 import type { FormatHandler, Sniff, SniffResult, Unit } from './types';
 
@@ -61,7 +61,7 @@ function truncate(s: string, limit: number): string {
 
 function text(v: unknown): string {
   if (v === undefined || v === null) return '';
-  return typeof v === 'string' ? v : canonicalJson(v);
+  return typeof v === 'string' ? v : JSON.stringify(v);
 }
 
 /** Flattens the searchable content of an event: what went in and out, why, and what was touched. */
@@ -126,7 +126,9 @@ function mapUnit(unit: Unit): Emit[] {
   }
   const problems = auditSchemaProblems(value);
   if (problems !== null) return [{ type: 'quarantine', reason: problems, locator, ...(raw !== undefined ? { raw } : {}) }];
-  return [{ type: 'record', record: auditRecord(value as AuditEvent), locator }];
+  // The stored data is {origin, event} around the line exactly as received: no re-serialization.
+  const dataJson = rawLine !== undefined ? `{"origin":"casefile","event":${rawLine}}` : undefined;
+  return [{ type: 'record', record: auditRecord(value as AuditEvent), locator, ...(dataJson !== undefined ? { dataJson } : {}) }];
 }
 
 function isAuditLine(v: unknown): boolean {

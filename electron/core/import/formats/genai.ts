@@ -294,15 +294,17 @@ function flattenedMessages(attrs: Attributes, prefix: string, roleKey: string, c
  * `.message.contents.<j>.message_content.text`.
  */
 function openInferenceMessages(attrs: Attributes, prefix: string): string | undefined {
+  if (!hasKeyPrefix(attrs, `${prefix}.`)) return undefined; // the common case: no such attributes
   const simple = flattenedMessages(attrs, `${prefix}.`, MESSAGE_ROLE, MESSAGE_CONTENT);
   if (simple) return simple;
   const byIndex = new Map<number, { role?: string; texts: string[] }>();
   const re = new RegExp(`^(\\d+)\\.${escapeRe(MESSAGE_CONTENTS)}\\.(\\d+)\\.${escapeRe(MESSAGE_CONTENT_TEXT)}$`);
+  const roleRe = new RegExp(`^(\\d+)\\.${escapeRe(MESSAGE_ROLE)}$`);
   for (const [k, v] of Object.entries(attrs)) {
     if (!k.startsWith(`${prefix}.`)) continue;
     const rest = k.slice(prefix.length + 1);
     const m = rest.match(re);
-    const roleM = rest.match(new RegExp(`^(\\d+)\\.${escapeRe(MESSAGE_ROLE)}$`));
+    const roleM = rest.match(roleRe);
     if (m && typeof v === 'string') {
       const slot = byIndex.get(Number(m[1])) ?? { texts: [] };
       slot.texts.push(v);
@@ -318,6 +320,11 @@ function openInferenceMessages(attrs: Attributes, prefix: string): string | unde
     .filter(([, s]) => s.texts.length > 0)
     .map(([, s]) => (s.role ? `${s.role}: ${s.texts.join(' ')}` : s.texts.join(' ')));
   return lines.length > 0 ? lines.join('\n') : undefined;
+}
+
+function hasKeyPrefix(attrs: Attributes, prefix: string): boolean {
+  for (const k in attrs) if (k.startsWith(prefix)) return true;
+  return false;
 }
 
 function escapeRe(s: string): string {

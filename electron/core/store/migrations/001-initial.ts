@@ -85,11 +85,3 @@ CREATE INDEX provenance_source ON provenance(source_id);
 `;
 
 
-/** Secondary indexes, built in bulk after large imports (dropped before, recreated after). */
-export const SECONDARY_INDEXES = [
-  'CREATE INDEX IF NOT EXISTS records_run ON records(run_id, ts) WHERE run_id IS NOT NULL',
-  'CREATE INDEX IF NOT EXISTS records_trace ON records(trace_id, span_id) WHERE trace_id IS NOT NULL',
-  'CREATE INDEX IF NOT EXISTS records_kind_ts ON records(kind, ts)',
-  'CREATE INDEX IF NOT EXISTS provenance_record ON provenance(record_id)',
-  'CREATE INDEX IF NOT EXISTS provenance_source ON provenance(source_id)',
-];

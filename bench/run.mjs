@@ -1,0 +1,152 @@
+// npm run bench — measures Casefile against baselines measured in the same run, on the same files.
+// Usage: npm run bench [-- --runs N] [-- --only import,queries] [-- --keep]
+// Writes bench/out/results.json and bench/out/latest.md (copy figures into docs/performance.md).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import os from 'node:os';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const out = join(root, 'bench', 'out');
+mkdirSync(out, { recursive: true });
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const RUNS = Number(opt('runs', '1000000'));
+const ONLY = opt('only', 'import,queries,ui').split(',');
+const BIN = join(root, 'bin', 'casefile.cjs');
+const results = { machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGB: Math.round(os.totalmem() / 1024 ** 3), node: process.version }, runs: RUNS, at: new Date().toISOString(), sections: {} };
+const md = [];
+const log = (s) => {
+  console.error(s);
+};
+
+function files(dir) {
+  const outList = [];
+  const walk = (d) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else outList.push(p);
+    }
+  };
+  walk(dir);
+  return outList.sort();
+}
+
+/** Run a node script in a child process; returns its JSON stdout and wall time. Peak RSS comes from the child itself. */
+function child(script, argv, extraEnv = {}) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, [script, ...argv], { encoding: 'utf8', maxBuffer: 1 << 28, env: { ...process.env, ...extraEnv } });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${script} ${argv.join(' ')} failed (${r.status}):\n${r.stderr.slice(-4000)}`);
+  const lastLine = r.stdout.trim().split('\n').pop();
+  return { ms, json: JSON.parse(lastLine), stderr: r.stderr };
+}
+
+async function ensureBundle() {
+  const dir = join(out, `bundle-${RUNS}`);
+  if (existsSync(join(dir, 'casefile-bundle.json'))) return dir;
+  log(`generating a ${RUNS}-run sample bundle into ${relative(root, dir)} …`);
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, [BIN, 'sample', '--out', dir, '--runs', String(RUNS)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0) throw new Error('sample generation failed');
+  log(`  generated in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return dir;
+}
+
+const fmt = (n, d = 1) => Number(n).toFixed(d);
+
+async function benchImport() {
+  const bundle = await ensureBundle();
+  const all = files(bundle);
+  const bytes = all.reduce((s, f) => s + statSync(f).size, 0);
+  const jsonl = all.filter((f) => /\.(jsonl|log)$/.test(f));
+  const jsonlBytes = jsonl.reduce((s, f) => s + statSync(f).size, 0);
+  log(`bundle: ${all.length} files, ${fmt(bytes / 1e6)} MB (${fmt(jsonlBytes / 1e6)} MB JSON Lines)`);
+
+  // (a) raw SQLite floor
+  log('raw-SQLite floor …');
+  const floor = child(join(root, 'bench', 'raw-floor.cjs'), [join(out, 'floor.sqlite'), ...all]);
+  // (b) DuckDB read_json_auto
+  log('DuckDB read_json_auto …');
+  const duck = child(join(root, 'bench', 'duckdb-load.mjs'), [join(out, 'duck.duckdb'), ...jsonl]);
+  // (c) Casefile import (full: provenance, FTS, dedup, quarantine)
+  log('Casefile import …');
+  const casePath = join(out, `bench-${RUNS}.casefile`);
+  for (const s of ['', '-wal', '-shm']) rmSync(casePath + s, { force: true });
+  const cf = child(BIN, ['import', bundle, '--case', casePath, '--json', '--quiet']);
+  const cfRecords = cf.json.sources.reduce((s, x) => s + x.records, 0);
+  const caseBytes = statSync(casePath).size;
+
+  const rows = [
+    { tool: 'raw SQLite floor (one table, raw lines, one transaction)', ms: floor.ms, records: floor.json.records, rssMB: floor.json.maxRssMB, bytes },
+    { tool: "DuckDB read_json_auto (JSON Lines files)", ms: duck.ms, records: duck.json.records, rssMB: duck.json.maxRssMB, bytes: jsonlBytes },
+    { tool: 'Casefile import (provenance, FTS5, dedup, quarantine, runs)', ms: cf.ms, records: cfRecords, rssMB: cf.json.stats?.maxRssMB ?? null, bytes },
+  ];
+  for (const r of rows) {
+    r.mbPerSec = r.bytes / 1e6 / (r.ms / 1000);
+    r.recPerSec = r.records / (r.ms / 1000);
+  }
+  const ratioFloor = rows[2].mbPerSec / rows[0].mbPerSec;
+  const ratioDuck = rows[1].mbPerSec / rows[2].mbPerSec;
+  results.sections.import = { bundleBytes: bytes, jsonlBytes, caseBytes, rows, ratioToFloor: ratioFloor, duckdbOverCasefile: ratioDuck, totals: cf.json.totals };
+  md.push(`### Import of a ${RUNS.toLocaleString('en')}-run sample bundle (${fmt(bytes / 1e6, 0)} MB, ${all.length} files)`);
+  md.push('');
+  md.push('| tool | time (s) | records | records/s | MB/s | peak RSS (MB) |');
+  md.push('|---|---:|---:|---:|---:|---:|');
+  for (const r of rows) md.push(`| ${r.tool} | ${fmt(r.ms / 1000)} | ${r.records.toLocaleString('en')} | ${Math.round(r.recPerSec).toLocaleString('en')} | ${fmt(r.mbPerSec)} | ${r.rssMB ?? '—'} |`);
+  md.push('');
+  md.push(`Casefile / raw floor throughput: **${fmt(ratioFloor, 2)}×** (target ≥ 0.35×). DuckDB / Casefile: **${fmt(ratioDuck, 2)}×** (target ≤ 4×). Case file size: ${fmt(caseBytes / 1e6, 0)} MB.`);
+  md.push('');
+  return casePath;
+}
+
+async function benchQueries(casePath) {
+  const script = join(root, 'bench', 'queries.cjs');
+  if (!existsSync(script)) {
+    log('queries: bench/queries.cjs not present yet — skipped');
+    return;
+  }
+  log('queries …');
+  const q = child(script, [casePath]);
+  results.sections.queries = q.json;
+  md.push('### Queries on the same case');
+  md.push('');
+  md.push('| operation | p50 (ms) | p95 (ms) | target |');
+  md.push('|---|---:|---:|---|');
+  for (const r of q.json.rows) md.push(`| ${r.op} | ${fmt(r.p50, 1)} | ${fmt(r.p95, 1)} | ${r.target} |`);
+  md.push('');
+}
+
+async function benchUi() {
+  const script = join(root, 'bench', 'ui.mjs');
+  if (!existsSync(script)) {
+    log('ui: bench/ui.mjs not present yet — skipped');
+    return;
+  }
+  log('ui …');
+  const u = child(script, []);
+  results.sections.ui = u.json;
+  md.push('### Renderer (Chromium, requestAnimationFrame timing)');
+  md.push('');
+  md.push('| measurement | value | target |');
+  md.push('|---|---:|---|');
+  for (const r of u.json.rows) md.push(`| ${r.what} | ${r.value} | ${r.target} |`);
+  md.push('');
+}
+
+let casePath = join(out, `bench-${RUNS}.casefile`);
+if (ONLY.includes('import')) casePath = await benchImport();
+if (ONLY.includes('queries') && existsSync(casePath)) await benchQueries(casePath);
+if (ONLY.includes('ui')) await benchUi();
+
+const header = [`Measured ${results.at} on ${results.machine.cpus} × ${results.machine.cpuModel}, ${results.machine.memGB} GB, Node ${results.machine.node}.`, `Command: \`npm run bench -- --runs ${RUNS}\``, ''];
+writeFileSync(join(out, 'results.json'), JSON.stringify(results, null, 2));
+writeFileSync(join(out, 'latest.md'), [...header, ...md].join('\n'));
+console.log([...header, ...md].join('\n'));
+void spawn;
+void readFileSync;

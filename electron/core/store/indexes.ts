@@ -1,0 +1,29 @@
+import type { Db } from './db';
+
+/**
+ * Secondary indexes on the evidence tables that a large import drops first and rebuilds once at the end
+ * (one sort per index instead of millions of random B-tree inserts). Their definitions match migration 001.
+ * A case opened after a crash in the middle of a bulk import gets them back (ensureBulkIndexes at open).
+ */
+const BULK_INDEXES: Array<{ name: string; sql: string }> = [
+  { name: 'records_run', sql: 'CREATE INDEX IF NOT EXISTS records_run ON records(run_id, ts) WHERE run_id IS NOT NULL' },
+  { name: 'records_trace', sql: 'CREATE INDEX IF NOT EXISTS records_trace ON records(trace_id, span_id) WHERE trace_id IS NOT NULL' },
+  { name: 'records_kind_ts', sql: 'CREATE INDEX IF NOT EXISTS records_kind_ts ON records(kind, ts)' },
+];
+
+export function dropBulkIndexes(db: Db): void {
+  db.transaction(() => {
+    for (const ix of BULK_INDEXES) db.exec(`DROP INDEX IF EXISTS ${ix.name}`);
+    db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('bulk_import', ?)").run(new Date().toISOString());
+  })();
+}
+
+export function ensureBulkIndexes(db: Db): void {
+  const have = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").all() as Array<{ name: string }>).map((r) => r.name));
+  if (BULK_INDEXES.every((ix) => have.has(ix.name))) return;
+  db.transaction(() => {
+    for (const ix of BULK_INDEXES) db.exec(ix.sql);
+    db.prepare("DELETE FROM meta WHERE key = 'bulk_import'").run();
+  })();
+  db.exec('ANALYZE');
+}
