@@ -36,8 +36,11 @@ export interface Scope {
   version: string;
 }
 
+const PAD3: string[] = [];
+for (let i = 0; i < 1000; i++) PAD3.push(String(i).padStart(3, '0'));
+
 export function pad(n: number, w: number): string {
-  return String(n).padStart(w, '0');
+  return w === 3 && n >= 0 && n < 1000 ? PAD3[n]! : String(n).padStart(w, '0');
 }
 
 // "YYYY-MM-DDTHH:MM:SS" of a whole second, memoised (a hot path: ~20 timestamps per run)
@@ -226,8 +229,9 @@ export function jaegerTrace(
 export interface OpaDecision {
   instance: { id: string; ip: string };
   decisionId: string;
-  traceId: string;
-  spanId: string;
+  /** null when the request carried no trace context (OPA then logs neither id) */
+  traceId: string | null;
+  spanId: string | null;
   path: string;
   bundles: Record<string, { revision: string }>;
   input: Record<string, unknown>;
@@ -245,13 +249,15 @@ export function opaDecisionJson(d: OpaDecision): string {
   const o: Record<string, unknown> = {
     labels: { id: d.instance.id, type: 'opa', version: OPA_VER },
     decision_id: d.decisionId,
-    trace_id: d.traceId,
-    span_id: d.spanId,
-    bundles: d.bundles,
-    path: d.path,
-    input: d.input,
-    result: d.result,
   };
+  if (d.traceId) {
+    o.trace_id = d.traceId;
+    o.span_id = d.spanId;
+  }
+  o.bundles = d.bundles;
+  o.path = d.path;
+  o.input = d.input;
+  o.result = d.result;
   if (d.erased) o.erased = d.erased;
   o.requested_by = d.requestedBy;
   o.timestamp = isoGoNano(d.us, d.ns);
@@ -278,10 +284,10 @@ export function opaConsoleJson(d: OpaDecision): string {
   o.req_id = d.reqId;
   o.requested_by = d.requestedBy;
   o.result = d.result;
-  o.span_id = d.spanId;
+  if (d.spanId) o.span_id = d.spanId;
   o.time = isoGoSec(Math.floor(d.us / 1000));
   o.timestamp = isoGoNano(d.us, d.ns);
-  o.trace_id = d.traceId;
+  if (d.traceId) o.trace_id = d.traceId;
   o.type = 'openpolicyagent.org/decision_logs';
   return JSON.stringify(o);
 }

@@ -3,6 +3,7 @@
  * story (see story.ts) in every format Casefile imports, plus `<out>.answer-key.json` beside it with
  * what an investigation should find. Everything is streamed (flat memory at any run count) and
  * derived from a seeded PRNG and a fixed base time: the same seed gives a byte-identical bundle.
+ * Above RICH_RUNS runs, scale mode writes most runs lean (isRich / emitLean; docs/bundles.md "Scale data").
  */
 import crypto, { createHash } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
@@ -36,6 +37,12 @@ export interface SampleOptions {
   runs?: number;
   seed?: number;
   onProgress?: (runsDone: number) => void;
+  /**
+   * Scale mode: up to this many runs every run is rich (all files, full audit trail and trace); above
+   * it, a run is rich with probability richRuns / runs (plus the story's special runs, always) and lean
+   * otherwise. Default RICH_RUNS; tests lower it to exercise lean runs on a small bundle.
+   */
+  richRuns?: number;
 }
 
 export interface SampleFile {
@@ -69,11 +76,19 @@ export interface SampleSummary {
     harmfulRuns: number;
     affectedRuns: number;
     plantedFindings: number;
+    /** runs written in full (every run up to the rich budget) */
+    richRuns: number;
+    /** runs written lean (scale mode) */
+    leanRuns: number;
   };
 }
 
 export const DEFAULT_RUNS = 1200;
 export const DEFAULT_SEED = 1;
+/** Rich-run budget of scale mode: at most about this many ordinary runs are written in full. */
+export const RICH_RUNS = 20_000;
+/** Share of lean runs that still export a (two-span) trace. */
+const LEAN_TRACED_SHARE = 0.2;
 
 type Workflow = typeof S.WF_REFUND | typeof S.WF_KB;
 type Tier = 'auto' | 'approve' | 'draft';
@@ -136,6 +151,13 @@ interface Draft {
   f: Record<string, unknown>;
 }
 
+interface SignalCtx {
+  writeDraft: Draft | null;
+  approvalDraft: Draft | null;
+  outputDraft: Draft;
+  endUs: number;
+}
+
 interface Slot {
   key: string;
   plant?: PlantCode;
@@ -155,10 +177,39 @@ interface LogRec {
   spanId: string | null;
 }
 
-const AUDIT_KEYS = [
-  'actor', 'approval', 'audit_version', 'decision', 'evidence', 'event_id', 'input', 'labels', 'model', 'output', 'prev_hash',
-  'run_id', 'seq', 'session_id', 'signal', 'span_id', 'tier', 'tool', 'trace_id', 'ts', 'type', 'workflow', 'write',
-].sort();
+/**
+ * One audit event as canonical JSON (shared/model.ts canonicalJson: keys sorted — drafts build their
+ * nested objects in sorted key order), without its hash, built without an intermediate object (hot
+ * path). Draft payload keys: actor, approval, decision, evidence, input, labels, model, output,
+ * session_id, signal, tier, tool, write. prevHash undefined = unchained (no prev_hash key). A draft
+ * without a span id names no trace.
+ */
+function auditJson(d: Draft, p: { runId: string; traceId: string; wf: string }, prevHash: string | null | undefined, seq: number, withWorkflow: boolean): string {
+  const f = d.f;
+  let s = '{';
+  if (f.actor !== undefined) s += `"actor":${JSON.stringify(f.actor)},`;
+  if (f.approval !== undefined) s += `"approval":${JSON.stringify(f.approval)},`;
+  s += '"audit_version":1';
+  if (f.decision !== undefined) s += `,"decision":${JSON.stringify(f.decision)}`;
+  s += `,"event_id":"${d.id}"`;
+  if (f.evidence !== undefined) s += `,"evidence":${JSON.stringify(f.evidence)}`;
+  if (f.input !== undefined) s += `,"input":${JSON.stringify(f.input)}`;
+  if (f.labels !== undefined) s += `,"labels":${JSON.stringify(f.labels)}`;
+  if (f.model !== undefined) s += `,"model":${JSON.stringify(f.model)}`;
+  if (f.output !== undefined) s += `,"output":${JSON.stringify(f.output)}`;
+  if (prevHash !== undefined) s += prevHash === null ? ',"prev_hash":null' : `,"prev_hash":"${prevHash}"`;
+  s += `,"run_id":"${p.runId}","seq":${seq}`;
+  if (f.session_id !== undefined) s += `,"session_id":${JSON.stringify(f.session_id)}`;
+  if (f.signal !== undefined) s += `,"signal":${JSON.stringify(f.signal)}`;
+  if (d.spanId) s += `,"span_id":"${d.spanId}"`;
+  if (f.tier !== undefined) s += `,"tier":${JSON.stringify(f.tier)}`;
+  if (f.tool !== undefined) s += `,"tool":${JSON.stringify(f.tool)}`;
+  if (d.spanId) s += `,"trace_id":"${p.traceId}"`;
+  s += `,"ts":"${isoMs(Math.floor(d.us / MS))}","type":"${d.type}"`;
+  if (withWorkflow) s += `,"workflow":"${p.wf}"`;
+  if (f.write !== undefined) s += `,"write":${JSON.stringify(f.write)}`;
+  return `${s}}`;
+}
 
 const H_US = 3_600_000_000;
 const MIN_US = 60_000_000;
@@ -189,6 +240,8 @@ function resourceAttrs(pod: string): Attr[] {
     ['s', 'telemetry.sdk.version', '1.38.0'],
   ];
 }
+
+const OPA_BUNDLES = { refunds: { revision: S.REFUNDS_BUNDLE_REV }, support: { revision: S.SUPPORT_BUNDLE_REV } };
 
 const ALL_PODS = [...S.REFUND_PODS, S.SKEWED_POD, ...S.KB_PODS];
 const RESOURCES: Record<string, { service: string; attrs: Attr[] }> = {};
@@ -266,6 +319,7 @@ class Generator {
   readonly out: string;
   readonly N: number;
   readonly seed: number;
+  readonly richBudget: number;
   readonly onProgress?: (n: number) => void;
 
   private cum = new Float64Array(0);
@@ -306,6 +360,8 @@ class Generator {
 
   // counters
   c = {
+    richRuns: 0,
+    leanRuns: 0,
     refundRuns: 0,
     kbRuns: 0,
     auditRefund: 0,
@@ -325,6 +381,7 @@ class Generator {
     this.out = resolve(opts.out);
     this.N = Math.max(1, Math.floor(opts.runs ?? DEFAULT_RUNS));
     this.seed = (opts.seed ?? DEFAULT_SEED) >>> 0;
+    this.richBudget = Math.max(1, Math.floor(opts.richRuns ?? RICH_RUNS));
     this.onProgress = opts.onProgress;
     this.partsDir = `${this.out}.answer-key.parts`;
     this.buildTimeline();
@@ -891,19 +948,7 @@ class Generator {
     if (status === 'blocked') root.status = { code: 2, message: 'refund blocked by policy refunds/guard' };
 
     // ---------- signals (later, from people) ----------
-    const signals = this.signals(p, { writeDraft, approvalDraft, outputDraft, endUs: t });
-    const sigDrafts: Draft[] = [];
-    for (const s of signals) {
-      const d: Draft = {
-        us: s.us,
-        type: 'user.signal',
-        id: `evt_${r.ulid(Math.floor(s.us / MS))}`,
-        spanId: null,
-        f: { actor: { id: s.by, type: 'human' }, signal: { by: s.by, kind: s.kind, note: s.note, ref_event_id: s.ref } },
-      };
-      sigDrafts.push(d);
-    }
-    sigDrafts.sort((a, b) => a.us - b.us);
+    const sigDrafts = this.signalDrafts(p, { writeDraft, approvalDraft, outputDraft, endUs: t });
 
     // ---------- planted anomalies ----------
     if (p.plant === 'ORPHAN_SPAN') {
@@ -937,45 +982,8 @@ class Generator {
     }
 
     // ---------- hash chain and audit lines ----------
-    const all = [...drafts, ...sigDrafts];
-    const sink = p.wf === S.WF_REFUND ? this.qAuditRefund : this.qAuditKb;
-    let prev: string | null = null;
-    let seq = 0;
     const skipId = p.plant === 'HASH_CHAIN_BROKEN' && p.variant === 'missing event' ? retrievalDraft.id : null;
-    for (const d of all) {
-      // keys inserted in sorted order, so JSON.stringify(o) is the canonical JSON of shared/model.ts
-      const f = d.f;
-      f.audit_version = 1;
-      f.event_id = d.id;
-      f.prev_hash = prev;
-      f.run_id = p.runId;
-      f.seq = seq;
-      f.ts = isoMs(Math.floor(d.us / MS));
-      f.type = d.type;
-      f.workflow = p.wf;
-      if (d.spanId) {
-        f.trace_id = p.traceId;
-        f.span_id = d.spanId;
-      }
-      const o: Record<string, unknown> = {};
-      for (const k of AUDIT_KEYS) if (f[k] !== undefined) o[k] = f[k];
-      const canon = JSON.stringify(o);
-      const hash = sha256hex(`${prev ?? ''}\n${canon}`);
-      let line = `${canon.slice(0, -1)},"hash":"${hash}"}`;
-      if (p.plant === 'HASH_CHAIN_BROKEN' && p.variant === 'hash mismatch' && d.type === 'input') {
-        line = line.split(p.email).join('[REDACTED:email]');
-        this.planted.push({ code: 'HASH_CHAIN_BROKEN', run_id: p.runId, variant: 'hash mismatch', event_id: d.id, seq, note: "The log shipper's PII scrubber rewrote the customer's email in this input event after it was hashed" });
-      }
-      if (d.id === skipId) {
-        this.planted.push({ code: 'HASH_CHAIN_BROKEN', run_id: p.runId, variant: 'missing event', missing_seq: seq, missing_event_id: d.id, missing_type: d.type, note: 'The audit sink dropped this event (queue full); the next event still carries its hash as prev_hash' });
-      } else {
-        sink.push(d.us, line);
-        if (p.wf === S.WF_REFUND) this.c.auditRefund++;
-        else this.c.auditKb++;
-      }
-      prev = hash;
-      seq++;
-    }
+    this.writeAudit(p, [...drafts, ...sigDrafts], true, skipId);
 
     // ---------- decisions ----------
     for (const { d } of decisions) {
@@ -1029,6 +1037,241 @@ class Generator {
     this.record(p, { writeDraft, approvalDraft, endDraft, decisions, signals: sigDrafts, guardDecision, filterDecision, status, retrievalDraft, outputDraft });
   }
 
+  // ---------- scale mode ----------
+
+  /**
+   * Scale mode: every run is rich up to the rich budget; above it, a run is rich with probability
+   * budget / N (its own seeded draw, so the choice is stable) and always when it is one of the story's
+   * special runs: a planted anomaly or an export pick (role), a harmful write, a buggy proposal (cents or
+   * shipping, written or caught), a leaked phone number.
+   */
+  private isRich(p: RunPlan): boolean {
+    if (this.N <= this.richBudget) return true;
+    if (p.role !== null || p.harmful || p.bug !== null || p.leak) return true;
+    return new Rng(mixSeed(this.seed, 3, p.i)).next() * this.N < this.richBudget;
+  }
+
+  /**
+   * A lean run: the same plan, told with the essentials only. Audit: run.start, input, tool.call
+   * lookup_order (writing runs), model.call with the model version, the policy decision (the output
+   * filter too for a refund run only when it blocks), approval when one was asked, write, output, run.end,
+   * then any user signals; short texts, no hash chain. One lean run in five exports a two-span trace
+   * (invoke_agent + chat); the others name no trace. Every decision keeps its OPA line. The run feeds the
+   * answer key (record) exactly as a rich run does, from the drafts actually written.
+   */
+  private emitLean(p: RunPlan): void {
+    const r = p.r;
+    const refund = p.wf === S.WF_REFUND;
+    const traced = r.chance(LEAN_TRACED_SHARE);
+    const rootId = traced ? r.hexId(16) : null;
+    const chatId = traced ? r.hexId(16) : null;
+    const drafts: Draft[] = [];
+    const decisions: Array<{ d: OpaDecision; draft: Draft }> = [];
+    const ev = (us: number, type: AuditEventType, spanId: string | null, f: Record<string, unknown>): Draft => {
+      const d: Draft = { us, type, id: `evt_${r.ulid(Math.floor(us / MS))}`, spanId, f };
+      drafts.push(d);
+      return d;
+    };
+    const step = (loMs: number, hiMs: number) => r.int(loMs * MS, hiMs * MS);
+    const opaInstance = r.int(0, 2);
+    const requestedBy = `${S.POD_IPS[p.pod]}:${r.int(40000, 60999)}`;
+    const decide = (
+      t0: number,
+      path: string,
+      version: string,
+      decision: 'allow' | 'deny' | 'escalate',
+      reasons: string[],
+      input: Record<string, unknown>,
+      erase: boolean,
+    ): number => {
+      const s1 = t0 + step(4, 22);
+      const decisionId = r.uuid4();
+      const draft = ev(s1, 'policy.decision', rootId, {
+        decision: { decision, decision_id: decisionId, policy_id: path, policy_version: version, reason_codes: reasons },
+      });
+      const d: OpaDecision = {
+        instance: S.OPA_INSTANCES[opaInstance]!,
+        decisionId,
+        traceId: rootId ? p.traceId : null,
+        spanId: rootId,
+        path,
+        bundles: OPA_BUNDLES,
+        input: erase ? { ...input, output: {} } : input,
+        result: { allow: decision === 'allow', decision, policy_version: version, reason_codes: reasons },
+        erased: erase ? ['/input/output/text'] : undefined,
+        requestedBy,
+        us: s1 - r.int(150, 900),
+        ns: r.int(0, 999),
+        metrics: { timer_server_handler_ns: r.int(240_000, 2_100_000) },
+        reqId: this.nextReqId(opaInstance, s1),
+      };
+      decisions.push({ d, draft });
+      return s1;
+    };
+    const inTok = r.int(900, 2600);
+    const outTok = r.int(60, 260);
+
+    let t = p.startUs;
+    const startFields: Record<string, unknown> = { tier: p.tier };
+    if (p.cohort) startFields.labels = { 'deploy.cohort': p.cohort };
+    ev(t, 'run.start', rootId, startFields);
+    t += step(3, 15);
+    let writeDraft: Draft | null = null;
+    let approvalDraft: Draft | null = null;
+    let chatStart: number;
+    let chatEnd: number;
+    let delivered: string;
+    let status: string;
+    if (refund) {
+      const msg = p.injection ? p.message : r.pick(S.LEAN_REFUND_MESSAGES);
+      ev(t, 'input', rootId, { input: { message: msg, order_id: p.orderId } });
+      if (p.hasWrite) {
+        t += step(30, 140);
+        ev(t, 'tool.call', rootId, { tool: { name: 'lookup_order', result: { shipping: p.shipping, total: p.price }, status: 'ok' } });
+      }
+      chatStart = t + step(2, 6);
+      chatEnd = chatStart + step(700, 3800);
+      t = chatEnd;
+      const reply = p.pii === 'email' ? `Refunded ${usd(p.price)}; confirmation sent to ${p.email}.` : p.pii === 'card' ? `Refunded ${usd(p.price)} to card 4111 1111 1111 1111.` : null;
+      const toolCalls = [{ arguments: { amount: p.proposed }, name: 'issue_refund' }];
+      ev(t, 'model.call', chatId, { model: this.auditModel(p), output: reply ? { content: reply, tool_calls: toolCalls } : { tool_calls: toolCalls } });
+      const guard = p.injection ? 'deny' : p.tier === 'approve' ? 'escalate' : 'allow';
+      const reasons = p.injection ? ['PROMPT_INJECTION_SUSPECTED'] : p.tier === 'approve' ? ['REFUND_OVER_AUTO_LIMIT'] : [];
+      const action = { proposed_amount: p.proposed, requested_amount: p.price, type: 'refund.create' };
+      t = decide(t, S.GUARD_POLICY, S.GUARD_VERSION, guard, reasons, p.injection ? { action, message_scan: { injection_score: round2(r.range(0.86, 0.99)) }, run_id: p.runId, workflow: p.wf } : { action, run_id: p.runId, workflow: p.wf }, false);
+      if (p.approval) {
+        t += p.approval.delayMs * MS + r.int(0, 999);
+        approvalDraft = ev(t, 'approval', rootId, {
+          actor: { id: `approver:${p.approval.approver}`, type: 'human' },
+          approval: { approver: p.approval.approver, decision: p.approval.approved ? 'approved' : 'rejected', reason: p.approval.reason },
+        });
+      }
+      if (p.hasWrite) {
+        t += step(70, 390);
+        writeDraft = ev(t, 'write', rootId, {
+          write: { after: p.proposed, before: 0, field: 'amount', record: `refund/rf_${r.b32(12)}`, system: 'billing', unit: 'USD' },
+        });
+        this.c.writes++;
+      }
+      status = p.injection ? 'blocked' : p.approval && !p.approval.approved ? 'rejected' : 'completed';
+      delivered = p.injection ? "Request blocked; a specialist will review it." : status === 'rejected' ? 'Refund not approved; a specialist will follow up.' : `Refunded ${usd(p.proposed)}.`;
+      if (status === 'completed' && reply) {
+        t = decide(t, S.FILTER_POLICY, S.FILTER_VERSION, 'deny', [p.pii === 'email' ? 'PII_EMAIL_IN_OUTPUT' : 'PII_CARD_NUMBER'], { output: { text: reply }, run_id: p.runId, workflow: p.wf }, true);
+        delivered = S.SAFE_FALLBACK;
+      }
+    } else {
+      ev(t, 'input', rootId, { input: { message: S.KB_TOPICS[p.topic]!.question } });
+      chatStart = t + step(30, 160);
+      chatEnd = chatStart + step(500, 2600);
+      t = chatEnd;
+      const short = S.LEAN_KB_ANSWERS[p.topic]!;
+      const reply = p.pii === 'email' ? `${short} Copy sent to ${p.email}.` : p.pii === 'card' ? `${short} Card on file: 4111 1111 1111 1111.` : short;
+      ev(t, 'model.call', chatId, { model: this.auditModel(p), output: { content: reply } });
+      const deny = p.pii !== null;
+      t = decide(t, S.FILTER_POLICY, S.FILTER_VERSION, deny ? 'deny' : 'allow', deny ? [p.pii === 'email' ? 'PII_EMAIL_IN_OUTPUT' : 'PII_CARD_NUMBER'] : [], { output: { text: reply }, run_id: p.runId, workflow: p.wf }, deny);
+      delivered = deny ? S.SAFE_FALLBACK : reply;
+      status = 'drafted';
+    }
+    t += step(1, 4);
+    const outputDraft = ev(t, 'output', rootId, { output: { text: delivered } });
+    t += step(1, 3);
+    const endDraft = ev(t, 'run.end', rootId, { output: { duration_ms: Math.round((t - p.startUs) / MS), status }, tier: p.tier });
+    const sigDrafts = this.signalDrafts(p, { writeDraft, approvalDraft, outputDraft, endUs: t });
+    this.writeAudit(p, sigDrafts.length ? [...drafts, ...sigDrafts] : drafts, false, null);
+
+    for (const { d } of decisions) {
+      this.qOpa.push(d.us, opaDecisionJson(d));
+      this.c.decisions++;
+      this.maybeConsole(d);
+    }
+    if (rootId && chatId) {
+      const root: SpanRec = {
+        traceId: p.traceId,
+        spanId: rootId,
+        parentSpanId: null,
+        name: `invoke_agent ${p.wf}`,
+        kind: 2,
+        startUs: p.startUs - r.int(150, 600),
+        endUs: t + r.int(200, 900),
+        ns: r.int(0, 999),
+        attrs: [
+          ['s', 'gen_ai.operation.name', 'invoke_agent'],
+          ['s', 'gen_ai.agent.name', p.wf],
+          ['s', 'casefile.run_id', p.runId],
+          ['s', 'casefile.tier', p.tier],
+        ],
+        scope: 'agent',
+        res: p.pod,
+      };
+      if (status === 'blocked') root.status = { code: 2, message: 'refund blocked by policy refunds/guard' };
+      const chat = this.chatSpan(
+        p,
+        (name, kind, s0, s1, scope, attrs) => ({ traceId: p.traceId, spanId: chatId, parentSpanId: rootId, name, kind, startUs: s0, endUs: s1, ns: r.int(0, 999), attrs, scope, res: p.pod }),
+        chatStart,
+        chatEnd,
+        inTok,
+        outTok,
+        refund ? 'tool_calls' : 'stop',
+      );
+      this.qSpans.push(root.endUs, root);
+      this.qSpans.push(chat.endUs, chat);
+      this.c.spans += 2;
+    }
+    this.record(p, { writeDraft, approvalDraft, endDraft, decisions, signals: sigDrafts, guardDecision: null, filterDecision: null, status, retrievalDraft: null, outputDraft });
+  }
+
+  /** User signals of a run (later, from people) as audit drafts, in time order. */
+  private signalDrafts(p: RunPlan, ctx: SignalCtx): Draft[] {
+    const sigDrafts: Draft[] = [];
+    for (const s of this.signals(p, ctx)) {
+      sigDrafts.push({
+        us: s.us,
+        type: 'user.signal',
+        id: `evt_${p.r.ulid(Math.floor(s.us / MS))}`,
+        spanId: null,
+        f: { actor: { id: s.by, type: 'human' }, signal: { by: s.by, kind: s.kind, note: s.note, ref_event_id: s.ref } },
+      });
+    }
+    return sigDrafts.sort((a, b) => a.us - b.us);
+  }
+
+  /**
+   * Audit lines of one run, queued for its workflow's file. Chained (rich runs): prev_hash and hash on
+   * every event, canonical JSON (keys sorted, as shared/model.ts canonicalJson) with hash appended last.
+   * Unchained (lean runs): the same keys without prev_hash/hash, and the workflow only on run.start and
+   * run.end (where Casefile reads it). A draft without a span id carries no trace id either.
+   */
+  private writeAudit(p: RunPlan, all: Draft[], chained: boolean, skipId: string | null): void {
+    const sink = p.wf === S.WF_REFUND ? this.qAuditRefund : this.qAuditKb;
+    let prev: string | null = null;
+    let seq = 0;
+    for (const d of all) {
+      const line0 = auditJson(d, p, chained ? prev : undefined, seq, chained || d.type === 'run.start' || d.type === 'run.end');
+      if (!chained) {
+        sink.push(d.us, line0);
+        if (p.wf === S.WF_REFUND) this.c.auditRefund++;
+        else this.c.auditKb++;
+        seq++;
+        continue;
+      }
+      const hash = sha256hex(`${prev ?? ''}\n${line0}`);
+      let line = `${line0.slice(0, -1)},"hash":"${hash}"}`;
+      if (p.plant === 'HASH_CHAIN_BROKEN' && p.variant === 'hash mismatch' && d.type === 'input') {
+        line = line.split(p.email).join('[REDACTED:email]');
+        this.planted.push({ code: 'HASH_CHAIN_BROKEN', run_id: p.runId, variant: 'hash mismatch', event_id: d.id, seq, note: "The log shipper's PII scrubber rewrote the customer's email in this input event after it was hashed" });
+      }
+      if (d.id === skipId) {
+        this.planted.push({ code: 'HASH_CHAIN_BROKEN', run_id: p.runId, variant: 'missing event', missing_seq: seq, missing_event_id: d.id, missing_type: d.type, note: 'The audit sink dropped this event (queue full); the next event still carries its hash as prev_hash' });
+      } else {
+        sink.push(d.us, line);
+        if (p.wf === S.WF_REFUND) this.c.auditRefund++;
+        else this.c.auditKb++;
+      }
+      prev = hash;
+      seq++;
+    }
+  }
+
   private auditModel(p: RunPlan): Record<string, string> {
     if (p.plant === 'MISSING_MODEL_VERSION' || p.role === 'mv-from-span') return { name: S.MODEL, provider: S.PROVIDER };
     return { name: S.MODEL, provider: S.PROVIDER, version: p.version };
@@ -1058,7 +1301,7 @@ class Generator {
 
   private signals(
     p: RunPlan,
-    ctx: { writeDraft: Draft | null; approvalDraft: Draft | null; outputDraft: Draft; endUs: number },
+    ctx: SignalCtx,
   ): Array<{ us: number; kind: 'undo' | 'rerun' | 'escalation' | 'complaint'; by: string; note: string; ref: string }> {
     const r = p.r;
     const out: Array<{ us: number; kind: 'undo' | 'rerun' | 'escalation' | 'complaint'; by: string; note: string; ref: string }> = [];
@@ -1253,7 +1496,7 @@ class Generator {
       guardDecision: OpaDecision | null;
       filterDecision: OpaDecision | null;
       status: string;
-      retrievalDraft: Draft;
+      retrievalDraft: Draft | null;
       outputDraft: Draft;
     },
   ): void {
@@ -1436,7 +1679,13 @@ class Generator {
       const p = this.plan(i);
       this.flushBefore(p.startUs);
       this.claim(p);
-      this.emitRun(p);
+      if (this.isRich(p)) {
+        this.c.richRuns++;
+        this.emitRun(p);
+      } else {
+        this.c.leanRuns++;
+        this.emitLean(p);
+      }
       if ((i & 63) === 63) for (const s of sinks) await s.drain();
       if (this.onProgress && ((i + 1) % 1000 === 0 || i + 1 === this.N)) this.onProgress(i + 1);
     }
@@ -1496,6 +1745,8 @@ class Generator {
         harmfulRuns: this.c.harmful,
         affectedRuns: this.c.affected,
         plantedFindings: this.planted.length,
+        richRuns: this.c.richRuns,
+        leanRuns: this.c.leanRuns,
       },
     };
   }
@@ -1837,6 +2088,12 @@ class Generator {
       bundle: this.out.split(/[\\/]/).pop(),
       seed: this.seed,
       runs: this.N,
+      scale: {
+        rich_run_budget: this.richBudget,
+        rich_runs: this.c.richRuns,
+        lean_runs: this.c.leanRuns,
+        note: 'Up to rich_run_budget runs every run is written in full. Above it, runs are rich with probability rich_run_budget / runs, and always when special (planted finding, export pick, harmful or buggy write, leak); the rest are lean: essential audit events without a hash chain, a two-span trace for about 1 in 5, every OPA decision kept (docs/bundles.md "Scale data").',
+      },
       story: {
         workflows: {
           [S.WF_REFUND]: { tiers: { auto: `refunds ≤ $${S.AUTO_LIMIT} written directly`, approve: `refunds > $${S.AUTO_LIMIT} written after a human approval` }, owner: 'dana.okafor@acme.example' },

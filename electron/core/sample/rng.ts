@@ -26,6 +26,23 @@ const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const HEX8: string[] = [];
 for (let i = 0; i < 256; i++) HEX8.push(i.toString(16).padStart(2, '0'));
 
+/** The 10-char time part of a ULID, memoised for the last millisecond (ids of one run share a few). */
+let ulidMs = -1;
+let ulidMsText = '';
+function ulidTime(ms: number): string {
+  if (ms !== ulidMs) {
+    let t = ms;
+    let s = '';
+    for (let i = 0; i < 10; i++) {
+      s = CROCKFORD[t % 32]! + s;
+      t = Math.floor(t / 32);
+    }
+    ulidMs = ms;
+    ulidMsText = s;
+  }
+  return ulidMsText;
+}
+
 /** mulberry32: tiny, fast, good enough for synthetic data. */
 export class Rng {
   private s: number;
@@ -107,21 +124,16 @@ export class Rng {
   }
   /** ULID (26 chars, Crockford base 32) for the given epoch milliseconds. */
   ulid(ms: number): string {
-    let t = Math.floor(ms);
-    const out = new Array<string>(26);
-    for (let i = 9; i >= 0; i--) {
-      out[i] = CROCKFORD[t % 32]!;
-      t = Math.floor(t / 32);
-    }
+    let out = ulidTime(Math.floor(ms));
     let a = this.u32();
     let b = this.u32();
     let c = this.u32();
     for (let i = 10; i < 26; i++) {
-      out[i] = CROCKFORD[a & 31]!;
+      out += CROCKFORD[a & 31]!;
       a = (a >>> 5) | ((b & 31) << 27);
       b = (b >>> 5) | ((c & 31) << 27);
       c = c >>> 5;
     }
-    return out.join('');
+    return out;
   }
 }

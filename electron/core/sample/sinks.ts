@@ -8,13 +8,17 @@ import { once } from 'node:events';
 
 const CHUNK = 1 << 20;
 
-/** Append-only text file: buffers ~1 MiB, hashes exactly the bytes written, honours backpressure. */
+/**
+ * Append-only text file: encodes into a ~1 MiB buffer as it goes (so no string outlives its write,
+ * which keeps the garbage collector's young generation cheap), hashes exactly the bytes written,
+ * honours backpressure.
+ */
 export class FileSink {
   readonly path: string;
   private stream: WriteStream;
   private hash: Hash = createHash('sha256');
-  private parts: string[] = [];
-  private partLen = 0;
+  private buf: Buffer = Buffer.allocUnsafe(CHUNK);
+  private pos = 0;
   /** Set when a write returned false: resolves on the next 'drain' (listened for at once, so it is never missed). */
   private drainWait: Promise<unknown> | null = null;
   private error: Error | null = null;
@@ -30,27 +34,37 @@ export class FileSink {
   }
 
   write(s: string): void {
-    this.parts.push(s);
-    this.partLen += s.length;
-    if (this.partLen >= CHUNK) this.flushBuf();
+    // a UTF-16 code unit is at most 3 bytes of UTF-8
+    if (this.pos + s.length * 3 > CHUNK) {
+      this.flushBuf();
+      if (s.length * 3 > CHUNK) {
+        this.push(Buffer.from(s, 'utf8'));
+        return;
+      }
+    }
+    this.pos += this.buf.write(s, this.pos, 'utf8');
   }
 
   /** Write one line (a newline is added). */
   line(s: string): void {
     this.lines++;
-    this.parts.push(s, '\n');
-    this.partLen += s.length + 1;
-    if (this.partLen >= CHUNK) this.flushBuf();
+    this.write(s);
+    if (this.pos === CHUNK) this.flushBuf();
+    this.buf[this.pos++] = 0x0a;
   }
 
   private flushBuf(): void {
-    if (this.partLen === 0 && this.parts.length === 0) return;
-    const buf = Buffer.from(this.parts.join(''), 'utf8');
-    this.parts = [];
-    this.partLen = 0;
-    this.hash.update(buf);
-    this.size += buf.length;
-    if (!this.stream.write(buf) && !this.drainWait) this.drainWait = once(this.stream, 'drain');
+    if (this.pos === 0) return;
+    const out = this.buf.subarray(0, this.pos);
+    this.buf = Buffer.allocUnsafe(CHUNK);
+    this.pos = 0;
+    this.push(out);
+  }
+
+  private push(b: Buffer): void {
+    this.hash.update(b);
+    this.size += b.length;
+    if (!this.stream.write(b) && !this.drainWait) this.drainWait = once(this.stream, 'drain');
   }
 
   /** Resolve once the OS has taken what was written (call often from the producer loop). */

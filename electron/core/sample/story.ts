@@ -175,4 +175,18 @@ export const REFUND_POLICY_EVIDENCE = [
   },
 ];
 
+/**
+ * Short texts of lean runs (scale mode, see docs/bundles.md "Scale data"): the same requests and answers
+ * in fewer words. LEAN_KB_ANSWERS[i] answers KB_TOPICS[i].
+ */
+export const LEAN_REFUND_MESSAGES = ['Arrived damaged. Refund please.', 'Never arrived. Refund?', 'Returned it, still no refund.', 'Wrong item, money back please.', 'Broke in two days. Refund.'];
+export const LEAN_KB_ANSWERS = [
+  'Refunds show up in 3–5 business days.',
+  'Yes, until the order is packed.',
+  'Yes; duties are paid at checkout.',
+  'Within 30 days, with all accessories.',
+  'Use "Forgot password"; the link lasts 30 minutes.',
+  'One code per order.',
+];
+
 export const SAFE_FALLBACK = "Sorry — I can't include that here. A support specialist will follow up with the details.";
