@@ -10,9 +10,12 @@ const entries = {
   'import-worker': 'electron/core/workers/import-worker.ts',
   'reader-worker': 'electron/core/workers/reader-worker.ts',
   'query-worker': 'electron/core/workers/query-worker.ts',
+  'sql-worker': 'electron/core/workers/sql-worker.ts',
   'electron-main': 'electron/shell/main.ts',
-  preload: 'electron/shell/preload.ts',
 };
+// The preload runs sandboxed: its require() knows only a few modules and there is no __filename, so it is
+// built on its own, without the import.meta banner below.
+const preloadEntry = 'electron/shell/preload.ts';
 const present = Object.fromEntries(Object.entries(entries).filter(([, f]) => existsSync(join(root, f))));
 
 await build({
@@ -30,6 +33,22 @@ await build({
   banner: { js: 'const __casefile_import_meta_url = require("url").pathToFileURL(__filename).href;' },
   logLevel: 'warning',
 });
+
+if (existsSync(join(root, preloadEntry))) {
+  await build({
+    absWorkingDir: root,
+    entryPoints: { preload: preloadEntry },
+    outdir: 'dist',
+    outExtension: { '.js': '.cjs' },
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    sourcemap: 'linked',
+    external: ['electron'],
+    logLevel: 'warning',
+  });
+}
 
 if (existsSync(join(root, 'renderer', 'index.html')) && !process.argv.includes('--no-renderer')) {
   const { build: viteBuild } = await import('vite');

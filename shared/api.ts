@@ -109,6 +109,8 @@ export interface RunQuery {
   finding?: FindingCode[];
   /** Only runs in the saved affected set. */
   affectedOnly?: boolean;
+  /** Only these runs (the UI's multi-selection, e.g. saveAffectedSet of hand-picked runs). */
+  runIds?: string[];
   sort?: { by: 'started' | 'runId' | 'duration' | 'findings'; dir: 'asc' | 'desc' };
   limit?: number;
   /** Opaque keyset cursor from the previous page. */
@@ -299,6 +301,8 @@ export interface RollbackRule {
 }
 
 export interface Budget {
+  /** The entry's id in the budgets file, when it has one. */
+  id?: string;
   workflow: string;
   tier: string;
   sli: SliName;
@@ -308,6 +312,7 @@ export interface Budget {
   windowUs: number;
   window: string;
   owner?: string;
+  description?: string;
   rollback: RollbackRule[];
 }
 
@@ -388,6 +393,8 @@ export interface Label {
 }
 
 export interface LabelInput {
+  /** Update this label; without it, setLabel updates the active label with the same run, step and category, or creates one. */
+  id?: number | null;
   runId: string;
   stepId?: string | null;
   category: string;
@@ -545,4 +552,6 @@ export interface RunFact {
   /** input text length in characters (for drift comparisons) and the tools called */
   inputLength: number;
   tools: string[];
+  /** Language of the input text (shared/sli.ts guessLanguage), when the producer computed it. */
+  language?: string | null;
 }

@@ -1,6 +1,9 @@
 import { resolve } from 'node:path';
 import type { Command } from './main';
 import { generateSample } from '../sample/generate';
+import { SERVE_BUDGET_COMMANDS } from './serve-budget';
+import { LABEL_EXPORT_COMMANDS } from './labels-export';
+import { RECON_COMMANDS } from './recon-commands';
 
 /** Commands beyond import/sources/quarantine/verify. */
 export const EXTRA_COMMANDS: Record<string, Command> = {
@@ -29,4 +32,7 @@ export const EXTRA_COMMANDS: Record<string, Command> = {
       return 0;
     },
   },
+  ...SERVE_BUDGET_COMMANDS,
+  ...LABEL_EXPORT_COMMANDS,
+  ...RECON_COMMANDS,
 };

@@ -4,6 +4,7 @@ import { CaseQueries } from '../store/case-queries';
 import { ImportStore, type SourceRow } from '../store/import-store';
 import { readInputs, type ReaderMsg } from './reader';
 import { checkManifests } from './manifest';
+import { ensureRuns } from '../recon/index';
 
 /** Applies reader messages to the store, one transaction per source, and keeps the running tally. */
 export class ImportApplier {
@@ -88,9 +89,29 @@ export class ImportApplier {
     };
   }
 
+  /** Inputs larger than this are imported with secondary indexes dropped and rebuilt once at the end. */
+  static readonly BULK_THRESHOLD = 64 * 1024 * 1024;
+  private bulk = false;
+
+  startBulkIfLarge(inputBytes: number): void {
+    if (inputBytes < ImportApplier.BULK_THRESHOLD) return;
+    this.store.enterBulkMode();
+    this.bulk = true;
+  }
+
   finish(casePath: string, cancelled: boolean): ImportResult {
+    if (this.bulk) {
+      this.store.leaveBulkMode();
+      this.bulk = false;
+    }
     const q = new CaseQueries(this.db);
     const manifestProblems = checkManifests(this.db);
+    // rebuild the runs (electron/core/recon/derive.ts) when this import changed the evidence
+    try {
+      ensureRuns(this.db);
+    } catch (e) {
+      this.errors.push(`run reconstruction failed: ${(e as Error).message}`);
+    }
     return {
       case: casePath,
       sources: this.sources,
@@ -147,6 +168,7 @@ export async function importInProcess(
     const applier = new ImportApplier(db);
     const known = applier.store.knownHashes();
     const total = await inputBytes(inputs);
+    applier.startBulkIfLarge(total);
     let done = 0;
     const started = Date.now();
     let cancelled = false;

@@ -1,5 +1,6 @@
 import type { Db } from './db';
 import type { SourceRow } from './import-store';
+import { derivedRunCount } from './runs-derive';
 
 export interface CaseTotals {
   runs: number;
@@ -57,6 +58,9 @@ export class CaseQueries {
    * (such a trace is a run of its own, `trace:<id>`).
    */
   runCount(): number {
+    // the derived runs table (electron/core/recon/derive.ts) when it is up to date; the same rule otherwise
+    const derived = derivedRunCount(this.db);
+    if (derived !== null) return derived;
     const row = this.db
       .prepare(
         `WITH run_traces AS (SELECT DISTINCT trace_id FROM records WHERE run_id IS NOT NULL AND trace_id IS NOT NULL)

@@ -1,7 +1,10 @@
 import * as m001 from './001-initial';
+import * as m002 from './002-runs';
+import * as m003 from './003-labels';
 
 /** Numbered, append-only. Never edit a shipped migration: add the next number. */
 export const MIGRATIONS: Array<{ version: number; name: string; up: string }> = [
   { version: 1, name: '001-initial', up: m001.up },
+  { version: 2, name: '002-runs', up: m002.up },
+  { version: 3, name: '003-labels', up: m003.up },
 ];
-export { SECONDARY_INDEXES } from './001-initial';

@@ -1,0 +1,918 @@
+/**
+ * Derivation of the runs tables (migration 002) from the evidence: set-based SQL over `records`, with a
+ * few JavaScript aggregate functions where the work is inherently per group (hash chains per run, span
+ * trees per trace). Driven phase by phase by electron/core/recon/derive.ts, inside one transaction.
+ *
+ * Correlation rules are documented in docs/correlation.md; the SQL below is their implementation:
+ *  - run-id       a record carries the run id itself (audit run_id, span casefile.run_id / Langfuse trace, OPA input)
+ *  - trace-id     a record without run id whose trace is carried by exactly one run
+ *  - span-link    a trace with no run of its own whose spans link (OTel span links) to a trace of a run
+ *  - trace-as-run a trace tied to no run is a run of its own, `trace:<traceId>`
+ *  - span-parent  in a trace shared by several runs, a record takes the run of its nearest ancestor span with a run id
+ *  - decision-id  an OPA decision whose decision_id an audit policy.decision event of a run names
+ *  - session-id / time-window  (inferred) — computed in recon/correlate.ts, stored here as run_links
+ */
+import { createHash } from 'node:crypto';
+import type { Db } from './db';
+import { auditEventHash } from '../../../shared/audit';
+import { guessLanguage } from '../../../shared/sli';
+
+const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
+
+/** Bump when the derivation changes: cases derived by an older build are re-derived on open. */
+export const DERIVE_VERSION = 1;
+
+export interface ChainProblem {
+  eventId: string | null;
+  problem: string;
+}
+
+export interface SpanTreeReport {
+  spans: number;
+  orphans: Array<{ spanId: string; parentSpanId: string }>;
+  cycle: string[];
+}
+
+export interface FindingRow {
+  runId: string;
+  code: string;
+  severity: 'error' | 'warning' | 'info';
+  message: string;
+  stepId: string | null;
+}
+
+export interface LinkRow {
+  runId: string;
+  recordId: number;
+  rule: string;
+  inferred: boolean;
+  reason: string | null;
+}
+
+// ----------------------------------------------------------------------------------------------- JS functions
+
+const AUDIT_PREFIX = '{"origin":"casefile","event":';
+const HASH_TAIL = /,"hash":"([0-9a-f]{64})"\}$/;
+const PREV_HASH = /"prev_hash":(null|"([0-9a-f]{64})")/;
+
+/** The content check of one audit event (its own hash against its content), or null when fine / unhashed. */
+export function auditHashProblem(data: string): string | null {
+  // Fast path: the stored event text without its trailing "hash" member, hashed as is. Producers that write
+  // canonical JSON (sorted keys, hash last) verify here without parsing; anything else takes the full path.
+  if (data.startsWith(AUDIT_PREFIX) && data.endsWith('}}')) {
+    const text = data.slice(AUDIT_PREFIX.length, -1);
+    const m = HASH_TAIL.exec(text);
+    if (m) {
+      const body = `${text.slice(0, -m[0].length)}}`;
+      const pm = PREV_HASH.exec(body);
+      if (sha256(`${pm?.[2] ?? ''}\n${body}`) === m[1]) return null;
+    }
+  }
+  let ev: Record<string, unknown>;
+  try {
+    ev = (JSON.parse(data) as { event: Record<string, unknown> }).event;
+  } catch {
+    return 'stored event is not JSON';
+  }
+  if (typeof ev.hash !== 'string') return null;
+  const actual = auditEventHash(ev, sha256);
+  return actual === ev.hash ? null : `hash ${ev.hash.slice(0, 12)}… does not match the event's content (computed ${actual.slice(0, 12)}…): the event was changed after it was hashed`;
+}
+
+interface ChainEv {
+  id: number;
+  seq: number | null;
+  eventId: string | null;
+  prev: string | null;
+  hash: string | null;
+  bad: string | null;
+}
+
+/** Checks one run's chain (docs/formats.md "Hash chain"); null when the run is unchained, [] when it verifies. */
+export function checkChain(events: ChainEv[]): ChainProblem[] | null {
+  if (!events.some((e) => e.hash !== null)) return null;
+  const allSeq = events.every((e) => e.seq !== null);
+  const ordered = [...events].sort((a, b) => (allSeq ? a.seq! - b.seq! : 0) || a.id - b.id);
+  const problems: ChainProblem[] = [];
+  let prevHash: string | null = null;
+  ordered.forEach((e, i) => {
+    const add = (problem: string) => problems.push({ eventId: e.eventId, problem });
+    if (i === 0 && e.prev !== null) add(`first event of the run has prev_hash ${e.prev.slice(0, 12)}…: earlier events are missing`);
+    if (i > 0 && e.prev !== prevHash) {
+      add(
+        e.prev === null
+          ? `prev_hash is missing where the previous event's hash ${prevHash ? `${prevHash.slice(0, 12)}…` : '(none)'} was expected`
+          : `prev_hash ${e.prev.slice(0, 12)}… does not match the previous event's hash ${prevHash ? `${prevHash.slice(0, 12)}…` : '(none)'}: an event was removed, inserted or reordered`,
+      );
+    }
+    if (e.hash === null) add('no hash on an event of a hash-chained run');
+    if (e.bad) add(e.bad);
+    prevHash = e.hash;
+  });
+  return problems;
+}
+
+/** Checks one trace's parent links: orphans (parent not in the trace) and cycles. */
+export function checkSpanTree(pairs: Array<[string, string | null]>): SpanTreeReport {
+  const parent = new Map<string, string | null>();
+  for (const [s, p] of pairs) if (!parent.has(s)) parent.set(s, p);
+  const orphans: SpanTreeReport['orphans'] = [];
+  for (const [s, p] of parent) if (p !== null && p !== s && !parent.has(p)) orphans.push({ spanId: s, parentSpanId: p });
+  const state = new Map<string, 1 | 2>();
+  const cycle = new Set<string>();
+  for (const start of parent.keys()) {
+    if (state.has(start)) continue;
+    const path: string[] = [];
+    let cur: string | null = start;
+    while (cur !== null && parent.has(cur) && !state.has(cur)) {
+      state.set(cur, 1);
+      path.push(cur);
+      cur = parent.get(cur) ?? null;
+    }
+    if (cur !== null && state.get(cur) === 1) {
+      // cur is on the current path: the loop is path[indexOf(cur)..]
+      for (let i = path.indexOf(cur); i < path.length; i++) cycle.add(path[i]!);
+    }
+    for (const s of path) state.set(s, 2);
+  }
+  return { spans: parent.size, orphans, cycle: [...cycle] };
+}
+
+type AggregateOptions = Parameters<Db['aggregate']>[1];
+
+/** better-sqlite3's typings give `step` a single argument; ours take several (one per SQL argument). */
+function aggregate<T>(db: Db, name: string, opts: { start: () => T; step: (acc: T, ...args: any[]) => T; result: (acc: T) => unknown }): void {
+  db.aggregate(name, opts as unknown as AggregateOptions);
+}
+
+function registerFunctions(db: Db): void {
+  db.function('cf_lang', { deterministic: true }, (text: unknown) => (typeof text === 'string' && text !== '' ? guessLanguage(text) : null));
+  db.function('cf_audit_hash_problem', { deterministic: true }, (data: unknown) => (typeof data === 'string' ? auditHashProblem(data) : null));
+  // one call per run: the run's chained events as `seq␟event_id␟prev␟hash␟bad` joined by ␞, in id order
+  db.function('cf_chain', { deterministic: true }, (text: unknown) => {
+    if (typeof text !== 'string' || text === '') return null;
+    const evs: ChainEv[] = text.split('\u001e').map((row, i) => {
+      const [seq, eventId, prev, hash, bad] = row.split('\u001f');
+      return { id: i, seq: seq ? Number(seq) : null, eventId: eventId || null, prev: prev || null, hash: hash || null, bad: bad || null };
+    });
+    const p = checkChain(evs);
+    return p ? JSON.stringify(p) : null;
+  });
+  // one call per trace: `span:parent` pairs joined by commas
+  db.function('cf_span_tree', { deterministic: true }, (text: unknown) => {
+    if (typeof text !== 'string' || text === '') return null;
+    const pairs = text.split(',').map((x): [string, string | null] => {
+      const i = x.indexOf(':');
+      return [x.slice(0, i), x.slice(i + 1) || null];
+    });
+    const r = checkSpanTree(pairs);
+    return r.orphans.length || r.cycle.length ? JSON.stringify({ orphans: r.orphans.slice(0, 50), nOrphans: r.orphans.length, cycle: r.cycle.slice(0, 50) }) : null;
+  });
+  type FirstModel = null | { rank: number; ts: number; id: number; v: string | null; n: string | null; p: string | null; key: string };
+  aggregate<FirstModel>(db, 'cf_first_model', {
+    start: () => null,
+    step: (acc, rank: unknown, ts: unknown, id: unknown, v: unknown, n: unknown, p: unknown, key: unknown) => {
+      const r = Number(rank);
+      const t = typeof ts === 'number' ? ts : Number.MAX_SAFE_INTEGER;
+      const i = Number(id);
+      if (!acc || r < acc.rank || (r === acc.rank && (t < acc.ts || (t === acc.ts && i < acc.id)))) {
+        return { rank: r, ts: t, id: i, v: typeof v === 'string' ? v : null, n: typeof n === 'string' ? n : null, p: typeof p === 'string' ? p : null, key: String(key) };
+      }
+      return acc;
+    },
+    result: (acc) => (acc ? JSON.stringify([acc.v, acc.n, acc.p, acc.key, acc.rank]) : null),
+  });
+  // the best span model of a run: lowest rank, then earliest; values that are only the audit's model name are skipped
+  aggregate<FirstModel>(db, 'cf_span_model', {
+    start: () => null,
+    step: (acc, rank: unknown, ts: unknown, id: unknown, model: unknown, auditName: unknown, p: unknown, key: unknown) => {
+      if (typeof model !== 'string') return acc;
+      const v = versionFromSpanModel(model, typeof auditName === 'string' ? auditName : null);
+      if (v === null) return acc;
+      const r = Number(rank);
+      const t = typeof ts === 'number' ? ts : Number.MAX_SAFE_INTEGER;
+      const i = Number(id);
+      if (!acc || r < acc.rank || (r === acc.rank && (t < acc.ts || (t === acc.ts && i < acc.id)))) {
+        return { rank: r, ts: t, id: i, v, n: typeof auditName === 'string' ? auditName : null, p: typeof p === 'string' ? p : null, key: String(key) };
+      }
+      return acc;
+    },
+    result: (acc) => (acc ? JSON.stringify([acc.v, acc.n, acc.p, acc.key, acc.rank]) : null),
+  });
+}
+
+/**
+ * A span's model value as a version, given the model name the audit trail uses: the bare name is only an
+ * alias (no version: null); `<name>-<version>` (or @ / :) gives `<version>`; anything else is kept whole.
+ */
+export function versionFromSpanModel(value: string, auditName: string | null): string | null {
+  if (!auditName) return value;
+  if (value === auditName) return null;
+  for (const sep of ['-', '@', ':']) if (value.startsWith(auditName + sep) && value.length > auditName.length + 1) return value.slice(auditName.length + 1);
+  return value;
+}
+
+// ----------------------------------------------------------------------------------------------- the store
+
+/** Model sources by rank (lower wins), as ModelVersionInfo.source spells them. */
+export const SPAN_MODEL_SOURCES = ['gen_ai.response.model', 'gen_ai.request.model', 'llm.model_name', 'langfuse', 'langsmith', 'llm.model_name'] as const;
+
+export class RunsDeriveStore {
+  constructor(private readonly db: Db) {
+    registerFunctions(db);
+  }
+
+  evidenceSignature(): string {
+    return evidenceSignature(this.db);
+  }
+
+  derivedSignature(): string | null {
+    return derivedSignature(this.db);
+  }
+
+  setDerivedSignature(sig: string): void {
+    this.db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('recon.runs_signature', ?)").run(sig);
+  }
+
+  begin(): void {
+    this.db.exec('BEGIN IMMEDIATE');
+  }
+  commit(): void {
+    this.db.exec('COMMIT');
+  }
+  rollback(): void {
+    if (this.db.inTransaction) this.db.exec('ROLLBACK');
+  }
+
+  clear(): void {
+    this.dropTemps();
+    this.db.exec(`
+      DELETE FROM runs; DELETE FROM run_tags; DELETE FROM run_tag_counts; DELETE FROM run_traces;
+      DELETE FROM run_links; DELETE FROM run_findings;
+      INSERT INTO runs_fts(runs_fts) VALUES ('delete-all');
+      DROP INDEX IF EXISTS run_tags_rid;
+    `);
+  }
+
+  dropTemps(): void {
+    for (const t of ['t_pairs', 't_weak', 't_aud', 't_adec', 't_tr', 't_smodel', 't_rspan', 't_dm', 't_dfacts', 't_ids', 't_base', 't_rdec', 't_rreason', 't_tools', 't_logs', 't_gspan', 't_steps', 't_rg'])
+      this.db.exec(`DROP TABLE IF EXISTS temp.${t}`);
+  }
+
+  // ------------------------------------------------------------------ correlation: traces
+
+  /** run_traces: trace-id, span-link, trace-as-run; then marks traces carried by several runs as shared. */
+  linkTraces(): void {
+    this.db.exec(`
+      -- (run id, trace id) pairs: audit ones from t_aud, span ones from t_tr (both hold up to two per group,
+      -- the rest is read back for the rare groups with more), decisions and logs directly
+      CREATE TEMP TABLE t_pairs AS
+        SELECT run_id, trace1 AS trace_id, 'a' AS src FROM t_aud WHERE trace1 IS NOT NULL
+        UNION SELECT run_id, trace2, 'a' FROM t_aud WHERE trace2 IS NOT NULL
+        UNION SELECT run_id, trace_id, 'a' FROM records
+          WHERE run_id IN (SELECT run_id FROM t_aud WHERE n_traces > 2) AND +kind = 'audit' AND trace_id IS NOT NULL
+        UNION SELECT run1, trace_id, 's' FROM t_tr WHERE run1 IS NOT NULL
+        UNION SELECT run2, trace_id, 's' FROM t_tr WHERE run2 IS NOT NULL
+        UNION SELECT run_id, trace_id, 's' FROM records
+          WHERE trace_id IN (SELECT trace_id FROM t_tr WHERE n_runs > 2) AND +kind = 'span' AND run_id IS NOT NULL
+        UNION SELECT run_id, trace_id, 'd' FROM records WHERE kind IN ('decision', 'log') AND run_id IS NOT NULL AND trace_id IS NOT NULL;
+      CREATE INDEX temp.t_pairs_trace ON t_pairs(trace_id);
+
+      -- a span whose run id is only its tracing tool's trace id (Langfuse, LangSmith: the trace id with or
+      -- without dashes) yields to an explicit run id carried in the same trace (e.g. casefile.run_id on the root)
+      CREATE TEMP TABLE t_weak AS
+        SELECT DISTINCT p.run_id, p.trace_id FROM t_pairs p
+        WHERE p.src = 's' AND replace(lower(p.run_id), '-', '') = p.trace_id
+          AND EXISTS (SELECT 1 FROM t_pairs o WHERE o.trace_id = p.trace_id AND o.run_id <> p.run_id AND replace(lower(o.run_id), '-', '') <> o.trace_id);
+      CREATE UNIQUE INDEX temp.t_weak_pk ON t_weak(run_id, trace_id);
+
+      INSERT OR IGNORE INTO run_traces(run_id, trace_id, rule)
+        SELECT run_id, trace_id, 'trace-id' FROM t_pairs p
+        WHERE NOT EXISTS (SELECT 1 FROM t_weak w WHERE w.run_id = p.run_id AND w.trace_id = p.trace_id)
+        ORDER BY run_id, trace_id;
+
+      INSERT OR IGNORE INTO run_traces(run_id, trace_id, rule)
+        SELECT DISTINCT rt.run_id, s.trace_id, 'span-link'
+        FROM t_tr t JOIN records s ON s.trace_id = t.trace_id AND +s.kind = 'span', json_each(s.data, '$.links') l
+        JOIN run_traces rt ON rt.trace_id = json_extract(l.value, '$.traceId')
+        WHERE t.has_links = 1 AND NOT EXISTS (SELECT 1 FROM run_traces x WHERE x.trace_id = t.trace_id);
+
+      INSERT OR IGNORE INTO run_traces(run_id, trace_id, rule)
+        SELECT 'trace:' || t.trace_id, t.trace_id, 'trace-as-run' FROM t_tr t
+        WHERE NOT EXISTS (SELECT 1 FROM run_traces x WHERE x.trace_id = t.trace_id);
+
+      UPDATE run_traces SET shared = 1
+        WHERE trace_id IN (SELECT trace_id FROM run_traces GROUP BY trace_id HAVING count(*) > 1);
+    `);
+  }
+
+  /** Records of traces carried by several runs, trace by trace (span-parent rule, recon/correlate.ts). */
+  *sharedTraceRecords(): Generator<{ traceId: string; id: number; kind: string; runId: string | null; spanId: string | null; parentSpanId: string | null; ts: number | null }> {
+    yield* this.db
+      .prepare(
+        `SELECT r.trace_id AS traceId, r.id, r.kind, r.span_id AS spanId, r.parent_span_id AS parentSpanId, r.ts,
+           CASE WHEN EXISTS (SELECT 1 FROM t_weak w WHERE w.run_id = r.run_id AND w.trace_id = r.trace_id) THEN NULL ELSE r.run_id END AS runId
+         FROM (SELECT DISTINCT trace_id FROM run_traces WHERE shared = 1) t JOIN records r ON r.trace_id = t.trace_id
+         WHERE r.kind IN ('span', 'log', 'decision')
+         ORDER BY r.trace_id, r.id`,
+      )
+      .iterate() as IterableIterator<{ traceId: string; id: number; kind: string; runId: string | null; spanId: string | null; parentSpanId: string | null; ts: number | null }>;
+  }
+
+  runsOfTrace(traceId: string): string[] {
+    return (this.db.prepare('SELECT run_id FROM run_traces WHERE trace_id = ? ORDER BY run_id').all(traceId) as Array<{ run_id: string }>).map((r) => r.run_id);
+  }
+
+  insertLinks(rows: LinkRow[]): void {
+    const st = this.db.prepare('INSERT OR IGNORE INTO run_links(run_id, record_id, rule, inferred, reason) VALUES (?, ?, ?, ?, ?)');
+    for (const r of rows) st.run(r.runId, r.recordId, r.rule, r.inferred ? 1 : 0, r.reason);
+  }
+
+  // ------------------------------------------------------------------ correlation: decisions
+
+  /** t_adec (audit policy.decision events) and the decision-id links to OPA decisions. */
+  auditDecisions(): void {
+    this.db.exec(`
+      CREATE TEMP TABLE t_adec AS
+        SELECT id AS aid, run_id, ts, key,
+          json_extract(data, '$.event.decision.decision_id') AS did,
+          json_extract(data, '$.event.decision.decision') AS outcome,
+          json_extract(data, '$.event.decision.policy_id') AS policy_id,
+          json_extract(data, '$.event.decision.reason_codes') AS reasons
+        FROM records WHERE kind = 'audit' AND name = 'policy.decision';
+      CREATE INDEX temp.t_adec_run ON t_adec(run_id, ts);
+      CREATE INDEX temp.t_adec_did ON t_adec(did) WHERE did IS NOT NULL;
+
+      INSERT OR IGNORE INTO run_links(run_id, record_id, rule, inferred, reason)
+        SELECT a.run_id, d.id, 'decision-id', 0, NULL
+        FROM t_adec a JOIN records d ON d.key = 'decision:' || a.did
+        WHERE a.did IS NOT NULL AND +d.kind = 'decision'
+          AND (d.run_id IS NULL OR d.run_id <> a.run_id)
+          AND NOT (d.run_id IS NULL AND EXISTS (SELECT 1 FROM run_traces rt WHERE rt.run_id = a.run_id AND rt.trace_id = d.trace_id AND rt.shared = 0));
+    `);
+  }
+
+  /** OPA decisions tied to no run by id, trace or link: candidates for session / time-window inference. */
+  unlinkedDecisions(): Array<{ id: number; ts: number | null; data: string }> {
+    return this.db
+      .prepare(
+        `SELECT d.id, d.ts, d.data FROM records d
+         WHERE d.kind = 'decision' AND d.run_id IS NULL
+           AND NOT EXISTS (SELECT 1 FROM run_traces rt WHERE rt.trace_id = d.trace_id)
+           AND NOT EXISTS (SELECT 1 FROM run_links l WHERE l.record_id = d.id)
+         ORDER BY d.ts`,
+      )
+      .all() as Array<{ id: number; ts: number | null; data: string }>;
+  }
+
+  // ------------------------------------------------------------------ aggregation
+
+  /** New audit events since the last derivation: check each event's own hash once (audit_hash_bad). */
+  checkAuditHashes(): number {
+    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'recon.audit_hash_checked'").get() as { value: string } | undefined;
+    const from = row ? Number(row.value) : 0;
+    const max = (this.db.prepare('SELECT coalesce(max(id), 0) AS m FROM records').get() as { m: number }).m;
+    if (max <= from) return 0;
+    const r = this.db
+      .prepare(
+        `INSERT OR REPLACE INTO audit_hash_bad(record_id, problem)
+         SELECT id, p FROM (SELECT id, cf_audit_hash_problem(data) AS p FROM records
+                            WHERE kind = 'audit' AND id > ? AND instr(data, '"hash":"') > 0)
+         WHERE p IS NOT NULL`,
+      )
+      .run(from);
+    this.db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('recon.audit_hash_checked', ?)").run(String(max));
+    return r.changes;
+  }
+
+  /** Per-run facts from audit events: one pass, one JSON parse per event. */
+  aggregateAudit(): void {
+    this.db.exec(`
+      CREATE TEMP TABLE t_aud AS
+      SELECT run_id,
+        count(*) AS n_audit,
+        min(CASE WHEN name <> 'user.signal' THEN ts END) AS started,
+        max(CASE WHEN name <> 'user.signal' THEN ts END) AS ended,
+        sum(name = 'write') AS n_writes,
+        sum(CASE WHEN name = 'user.signal' THEN json_extract(data, '$.event.signal.kind') = 'undo' ELSE 0 END) AS n_undo,
+        sum(CASE WHEN name = 'user.signal' THEN json_extract(data, '$.event.signal.kind') = 'rerun' ELSE 0 END) AS n_rerun,
+        sum(CASE WHEN name = 'user.signal' THEN json_extract(data, '$.event.signal.kind') = 'escalation' ELSE 0 END) AS n_esc_sig,
+        sum(CASE WHEN name = 'user.signal' THEN json_extract(data, '$.event.signal.kind') = 'complaint' ELSE 0 END) AS n_complaint,
+        sum(CASE WHEN name = 'approval' THEN json_extract(data, '$.event.approval.decision') = 'rejected' ELSE 0 END) AS n_appr_rej,
+        sum(CASE WHEN name = 'input' THEN length(coalesce(json_extract(data, '$.event.input.text'), json_extract(data, '$.event.input'), '')) ELSE 0 END) AS input_len,
+        cf_lang(group_concat(CASE WHEN name = 'input' THEN coalesce(json_extract(data, '$.event.input.text'), json_extract(data, '$.event.input')) END, ' ')) AS input_lang,
+        max(CASE WHEN name = 'run.start' THEN json_extract(data, '$.event.workflow') END) AS wf,
+        max(CASE WHEN name = 'run.start' THEN json_extract(data, '$.event.tier') END) AS tier,
+        max(CASE WHEN name = 'run.start' THEN json_extract(data, '$.event.session_id') END) AS session_id,
+        group_concat(DISTINCT CASE WHEN name = 'tool.call' THEN replace(replace(json_extract(data, '$.event.tool.name'), ' ', '_'), ',', '_') END) AS tools,
+        cf_first_model(CASE WHEN name = 'model.call' THEN 0 ELSE 1 END + CASE WHEN json_extract(data, '$.event.model.version') IS NULL THEN 2 ELSE 0 END,
+                       ts, id, json_extract(data, '$.event.model.version'), json_extract(data, '$.event.model.name'), json_extract(data, '$.event.model.provider'), key)
+          FILTER (WHERE name IN ('model.call', 'run.start') AND instr(data, '"model":{') > 0) AS model,
+        cf_chain(group_concat(coalesce(json_extract(data, '$.event.seq'), '') || char(31) || coalesce(json_extract(data, '$.event.event_id'), '') || char(31) ||
+                              coalesce(json_extract(data, '$.event.prev_hash'), '') || char(31) || coalesce(json_extract(data, '$.event.hash'), '') || char(31) ||
+                              coalesce((SELECT problem FROM audit_hash_bad b WHERE b.record_id = records.id), ''), char(30) ORDER BY id)
+          FILTER (WHERE instr(data, 'hash":') > 0)) AS chain,
+        sum(instr(data, 'hash":') > 0) AS n_chained,
+        count(DISTINCT trace_id) AS n_traces, min(trace_id) AS trace1, max(trace_id) AS trace2
+      FROM records WHERE kind = 'audit' AND run_id IS NOT NULL
+      GROUP BY run_id;
+      CREATE UNIQUE INDEX temp.t_aud_run ON t_aud(run_id);
+
+      UPDATE t_aud SET wf = (SELECT json_extract(r.data, '$.event.workflow') FROM records r
+                             WHERE r.run_id = t_aud.run_id AND +r.kind = 'audit' AND json_extract(r.data, '$.event.workflow') IS NOT NULL ORDER BY r.ts LIMIT 1)
+        WHERE wf IS NULL;
+      UPDATE t_aud SET tier = (SELECT json_extract(r.data, '$.event.tier') FROM records r
+                               WHERE r.run_id = t_aud.run_id AND +r.kind = 'audit' AND json_extract(r.data, '$.event.tier') IS NOT NULL ORDER BY r.ts LIMIT 1)
+        WHERE tier IS NULL;
+      UPDATE t_aud SET session_id = (SELECT json_extract(r.data, '$.event.session_id') FROM records r
+                                     WHERE r.run_id = t_aud.run_id AND +r.kind = 'audit' AND json_extract(r.data, '$.event.session_id') IS NOT NULL ORDER BY r.ts LIMIT 1)
+        WHERE session_id IS NULL AND EXISTS (SELECT 1 FROM records r WHERE r.run_id = t_aud.run_id AND +r.kind = 'audit' AND r.name <> 'run.start' AND instr(r.data, '"session_id":') > 0);
+    `);
+  }
+
+  /** Per-trace facts from spans (one pass), and the GenAI spans. */
+  aggregateSpans(): void {
+    this.db.exec(`
+      CREATE TEMP TABLE t_tr AS
+      SELECT trace_id, count(*) AS n_spans, min(ts) AS first_ts, max(coalesce(end_ts, ts)) AS last_ts,
+        cf_span_tree(group_concat(span_id || ':' || coalesce(parent_span_id, ''), ',')) AS tree,
+        max(CASE WHEN instr(data, '"sessionId":"') > 0 THEN json_extract(data, '$.sessionId') END) AS session_id,
+        max(CASE WHEN parent_span_id IS NULL AND instr(data, '"casefile.workflow"') > 0 THEN json_extract(data, '$.attributes."casefile.workflow"') END) AS wf,
+        max(instr(data, '"links":[{') > 0) AS has_links,
+        count(DISTINCT run_id) AS n_runs, min(run_id) AS run1, max(run_id) AS run2
+      FROM records WHERE kind = 'span' AND trace_id IS NOT NULL
+      GROUP BY trace_id;
+      CREATE UNIQUE INDEX temp.t_tr_trace ON t_tr(trace_id);
+
+      CREATE TEMP TABLE t_gspan AS
+      SELECT id, trace_id, span_id, ts,
+        json_extract(data, '$.genai.toolName') AS tool,
+        CASE WHEN instr(data, 'Model"') > 0 THEN
+          CASE WHEN json_extract(data, '$.attributes."gen_ai.response.model"') IS NOT NULL THEN 0
+               WHEN json_extract(data, '$.attributes."gen_ai.request.model"') IS NOT NULL THEN 1
+               WHEN json_extract(data, '$.attributes."llm.model_name"') IS NOT NULL THEN 2
+               WHEN json_extract(data, '$.origin') = 'langfuse' AND coalesce(json_extract(data, '$.genai.responseModel'), json_extract(data, '$.genai.requestModel')) IS NOT NULL THEN 3
+               WHEN json_extract(data, '$.origin') = 'langsmith' AND coalesce(json_extract(data, '$.genai.responseModel'), json_extract(data, '$.genai.requestModel')) IS NOT NULL THEN 4
+               WHEN coalesce(json_extract(data, '$.genai.responseModel'), json_extract(data, '$.genai.requestModel')) IS NOT NULL THEN 5
+          END END AS mrank,
+        CASE WHEN instr(data, 'Model"') > 0 THEN
+          coalesce(json_extract(data, '$.attributes."gen_ai.response.model"'), json_extract(data, '$.attributes."gen_ai.request.model"'), json_extract(data, '$.attributes."llm.model_name"'),
+                   json_extract(data, '$.genai.responseModel'), json_extract(data, '$.genai.requestModel')) END AS model,
+        json_extract(data, '$.genai.system') AS provider
+      FROM records WHERE kind = 'span' AND instr(data, '"genai":{') > 0;
+      CREATE INDEX temp.t_gspan_trace ON t_gspan(trace_id);
+    `);
+  }
+
+  /** Runs' membership of spans, decisions and logs; per-run aggregates; the t_base summary. */
+  aggregateRuns(): void {
+    this.db.exec(`
+      -- spans per run: unshared traces whole, shared traces through run_links
+      CREATE TEMP TABLE t_rspan AS
+      SELECT run_id, sum(n) AS n_spans, min(first_ts) AS first_ts, max(last_ts) AS last_ts FROM (
+        SELECT rt.run_id, t.n_spans AS n, t.first_ts, t.last_ts FROM run_traces rt JOIN t_tr t ON t.trace_id = rt.trace_id WHERE rt.shared = 0
+        UNION ALL
+        SELECT l.run_id, 1, s.ts, coalesce(s.end_ts, s.ts) FROM run_links l JOIN records s ON s.id = l.record_id WHERE s.kind = 'span'
+      ) GROUP BY run_id;
+      CREATE UNIQUE INDEX temp.t_rspan_run ON t_rspan(run_id);
+
+      -- decisions per run: own run id, unshared trace, links
+      CREATE TEMP TABLE t_dm AS
+        SELECT run_id, id AS rec FROM records WHERE kind = 'decision' AND run_id IS NOT NULL
+        UNION
+        SELECT rt.run_id, d.id FROM records d JOIN run_traces rt ON rt.trace_id = d.trace_id AND rt.shared = 0
+          WHERE d.kind = 'decision' AND d.run_id IS NULL
+        UNION
+        SELECT l.run_id, l.record_id FROM run_links l JOIN records d ON d.id = l.record_id AND d.kind = 'decision';
+      CREATE TEMP TABLE t_dfacts AS
+        SELECT m.run_id, d.id AS rec, d.ts, json_extract(d.data, '$.decision') AS outcome, json_extract(d.data, '$.reasonCodes') AS reasons,
+               json_extract(d.data, '$.decisionId') AS did, json_extract(d.data, '$.policyId') AS policy_id, json_extract(d.data, '$.input.workflow') AS wf
+        FROM t_dm m JOIN records d ON d.id = m.rec;
+      ALTER TABLE t_dfacts ADD COLUMN referenced INTEGER NOT NULL DEFAULT 0;
+      UPDATE t_dfacts SET referenced = 1 WHERE EXISTS (SELECT 1 FROM t_adec a WHERE a.did = t_dfacts.did AND a.run_id = t_dfacts.run_id);
+      CREATE INDEX temp.t_dfacts_run ON t_dfacts(run_id, ts);
+
+      -- logs per run
+      CREATE TEMP TABLE t_logs AS
+      SELECT run_id, count(*) AS n_logs, min(ts) AS first_ts, max(ts) AS last_ts FROM (
+        SELECT run_id, id, ts FROM records WHERE kind = 'log' AND run_id IS NOT NULL
+        UNION
+        SELECT rt.run_id, g.id, g.ts FROM records g JOIN run_traces rt ON rt.trace_id = g.trace_id AND rt.shared = 0 WHERE g.kind = 'log' AND g.run_id IS NULL
+        UNION
+        SELECT l.run_id, g.id, g.ts FROM run_links l JOIN records g ON g.id = l.record_id AND g.kind = 'log'
+      ) GROUP BY run_id;
+      CREATE UNIQUE INDEX temp.t_logs_run ON t_logs(run_id);
+
+      -- genai spans per run (unshared traces, and shared ones through links)
+      CREATE TEMP TABLE t_rg AS
+        SELECT rt.run_id, g.* FROM run_traces rt JOIN t_gspan g ON g.trace_id = rt.trace_id WHERE rt.shared = 0
+        UNION ALL
+        SELECT l.run_id, g.* FROM run_links l JOIN t_gspan g ON g.id = l.record_id;
+      CREATE INDEX temp.t_rg_run ON t_rg(run_id);
+
+      -- every run id
+      CREATE TEMP TABLE t_ids AS
+        SELECT run_id FROM t_aud
+        UNION SELECT run_id FROM run_traces
+        UNION SELECT run_id FROM run_links
+        UNION SELECT run_id FROM records WHERE kind IN ('decision', 'log') AND run_id IS NOT NULL;
+
+      CREATE TEMP TABLE t_base AS
+      SELECT i.run_id,
+        a.n_audit, a.wf AS a_wf, a.tier AS a_tier, a.session_id AS a_session, a.started AS a_started, a.ended AS a_ended,
+        s.n_spans, s.first_ts AS s_first, s.last_ts AS s_last,
+        g.n_logs, g.first_ts AS g_first, g.last_ts AS g_last,
+        (SELECT min(ts) FROM t_dfacts d WHERE d.run_id = i.run_id) AS d_first,
+        (SELECT max(ts) FROM t_dfacts d WHERE d.run_id = i.run_id) AS d_last,
+        (SELECT max(wf) FROM t_dfacts d WHERE d.run_id = i.run_id) AS d_wf,
+        (SELECT max(t.session_id) FROM run_traces rt JOIN t_tr t ON t.trace_id = rt.trace_id WHERE rt.run_id = i.run_id) AS s_session,
+        (SELECT max(t.wf) FROM run_traces rt JOIN t_tr t ON t.trace_id = rt.trace_id WHERE rt.run_id = i.run_id) AS s_wf
+      FROM t_ids i LEFT JOIN t_aud a ON a.run_id = i.run_id LEFT JOIN t_rspan s ON s.run_id = i.run_id LEFT JOIN t_logs g ON g.run_id = i.run_id;
+      ALTER TABLE t_base ADD COLUMN started INTEGER;
+      ALTER TABLE t_base ADD COLUMN ended INTEGER;
+      UPDATE t_base SET
+        started = coalesce(a_started, min(coalesce(s_first, 9e18), coalesce(g_first, 9e18), coalesce(d_first, 9e18))),
+        ended = coalesce(a_ended, max(coalesce(s_last, -9e18), coalesce(g_last, -9e18), coalesce(d_last, -9e18)));
+      UPDATE t_base SET started = NULL WHERE started >= 9e18;
+      UPDATE t_base SET ended = NULL WHERE ended <= -9e18;
+      CREATE UNIQUE INDEX temp.t_base_run ON t_base(run_id);
+      CREATE INDEX temp.t_base_started ON t_base(started);
+      CREATE INDEX temp.t_base_session ON t_base(coalesce(a_session, s_session));
+    `);
+  }
+
+  /** Runs whose window [started, ended] contains `ts` (optionally of one workflow), for time-window inference. */
+  runsAround(ts: number, workflow: string | null, slackUs: number, maxDurationUs: number): Array<{ runId: string; started: number; ended: number; workflow: string | null }> {
+    return this.db
+      .prepare(
+        `SELECT run_id AS runId, started, coalesce(ended, started) AS ended, coalesce(a_wf, s_wf, d_wf) AS workflow FROM t_base
+         WHERE started BETWEEN ? AND ? AND coalesce(ended, started) >= ?
+           AND (? IS NULL OR coalesce(a_wf, s_wf, d_wf) = ?)
+         ORDER BY started LIMIT 50`,
+      )
+      .all(ts - maxDurationUs - slackUs, ts + slackUs, ts - slackUs, workflow, workflow) as Array<{ runId: string; started: number; ended: number; workflow: string | null }>;
+  }
+
+  /** Runs of a session (audit session_id or span session id). */
+  runsOfSession(sessionId: string): Array<{ runId: string; started: number | null; ended: number | null }> {
+    return this.db
+      .prepare('SELECT run_id AS runId, started, ended FROM t_base WHERE coalesce(a_session, s_session) = ? ORDER BY started')
+      .all(sessionId) as Array<{ runId: string; started: number | null; ended: number | null }>;
+  }
+
+  /** Longest run duration seen (bounds the time-window search). */
+  maxRunDuration(): number {
+    return (this.db.prepare('SELECT coalesce(max(ended - started), 0) AS d FROM t_base').get() as { d: number }).d;
+  }
+
+  /** Adds links found after t_base was built (inferred ones) to the decision membership. */
+  addLinkedDecisions(recordIds: number[]): void {
+    if (recordIds.length === 0) return;
+    this.db
+      .prepare(
+        `INSERT INTO t_dfacts(run_id, rec, ts, outcome, reasons, did, policy_id, wf, referenced)
+         SELECT l.run_id, d.id, d.ts, json_extract(d.data, '$.decision'), json_extract(d.data, '$.reasonCodes'), json_extract(d.data, '$.decisionId'),
+                json_extract(d.data, '$.policyId'), json_extract(d.data, '$.input.workflow'), 0
+         FROM run_links l JOIN records d ON d.id = l.record_id
+         WHERE l.record_id IN (SELECT value FROM json_each(?))`,
+      )
+      .run(JSON.stringify(recordIds));
+  }
+
+  /** Inserts the runs, rid in (started, run_id) order, with every summary column but the findings. */
+  insertRuns(): void {
+    this.db.exec(`
+      -- decision outcomes and reason codes per run: audit decisions, plus OPA decisions no audit event of the run names
+      CREATE TEMP TABLE t_rdec AS
+        SELECT run_id, outcome, count(*) AS n FROM (
+          SELECT run_id, outcome FROM t_adec WHERE outcome IS NOT NULL
+          UNION ALL SELECT run_id, outcome FROM t_dfacts WHERE referenced = 0 AND outcome IS NOT NULL
+        ) GROUP BY run_id, outcome;
+      CREATE INDEX temp.t_rdec_run ON t_rdec(run_id);
+      CREATE TEMP TABLE t_rreason AS
+        SELECT DISTINCT run_id, code FROM (
+          SELECT a.run_id, j.value AS code FROM t_adec a, json_each(a.reasons) j WHERE a.reasons IS NOT NULL AND json_valid(a.reasons)
+          UNION ALL SELECT d.run_id, j.value FROM t_dfacts d, json_each(d.reasons) j WHERE d.reasons IS NOT NULL AND json_valid(d.reasons)
+        ) WHERE typeof(code) = 'text' AND code <> '';
+      CREATE INDEX temp.t_rreason_run ON t_rreason(run_id);
+      CREATE TEMP TABLE t_tools AS
+        SELECT DISTINCT run_id, tool FROM (
+          SELECT a.run_id, j.value AS tool FROM t_aud a, json_each('["' || replace(a.tools, ',', '","') || '"]') j WHERE a.tools IS NOT NULL
+          UNION ALL SELECT run_id, replace(replace(tool, ' ', '_'), ',', '_') FROM t_rg WHERE tool IS NOT NULL
+        );
+      CREATE INDEX temp.t_tools_run ON t_tools(run_id);
+
+      -- spans shown as steps: every span when the run has no audit trail, else GenAI spans no audit event points at
+      CREATE TEMP TABLE t_steps AS
+        SELECT g.run_id, count(*) AS n FROM t_rg g
+        WHERE NOT EXISTS (SELECT 1 FROM records a WHERE a.trace_id = g.trace_id AND a.span_id = g.span_id AND +a.kind = 'audit' AND a.run_id = g.run_id)
+        GROUP BY g.run_id;
+      CREATE UNIQUE INDEX temp.t_steps_run ON t_steps(run_id);
+
+      INSERT INTO runs(run_id, workflow, tier, model_version, model_source, model_name, model_provider, started, ended, duration,
+                       n_steps, n_audit, n_spans, n_decisions, n_logs, n_writes, has_write, decisions, reason_codes,
+                       n_deny, n_escalate, n_redact, n_undo, n_rerun, n_escalation_signal, n_complaint, n_approval_rejected,
+                       input_len, input_lang, tools, trace_ids, session_id)
+      SELECT b.run_id,
+        coalesce(b.a_wf, b.s_wf, b.d_wf),
+        b.a_tier,
+        m.version, m.source, m.name, m.provider,
+        b.started, b.ended, coalesce(b.ended - b.started, 0),
+        coalesce(b.n_audit, 0) + coalesce(b.n_logs, 0)
+          + (SELECT count(*) FROM t_dfacts d WHERE d.run_id = b.run_id AND d.referenced = 0)
+          + CASE WHEN coalesce(b.n_audit, 0) = 0 THEN coalesce(b.n_spans, 0) ELSE coalesce((SELECT n FROM t_steps st WHERE st.run_id = b.run_id), 0) END,
+        coalesce(b.n_audit, 0), coalesce(b.n_spans, 0),
+        (SELECT count(*) FROM t_adec x WHERE x.run_id = b.run_id) + (SELECT count(*) FROM t_dfacts d WHERE d.run_id = b.run_id AND d.referenced = 0),
+        coalesce(b.n_logs, 0),
+        coalesce(a.n_writes, 0), coalesce(a.n_writes, 0) > 0,
+        coalesce((SELECT group_concat(outcome, ' ') FROM (SELECT outcome FROM t_rdec x WHERE x.run_id = b.run_id ORDER BY outcome)), ''),
+        coalesce((SELECT group_concat(c, ' ') FROM (SELECT replace(replace(replace(code, ' ', '_'), char(9), '_'), char(10), '_') AS c FROM t_rreason x WHERE x.run_id = b.run_id ORDER BY code)), ''),
+        coalesce((SELECT n FROM t_rdec x WHERE x.run_id = b.run_id AND x.outcome = 'deny'), 0),
+        coalesce((SELECT n FROM t_rdec x WHERE x.run_id = b.run_id AND x.outcome = 'escalate'), 0),
+        coalesce((SELECT n FROM t_rdec x WHERE x.run_id = b.run_id AND x.outcome = 'redact'), 0),
+        coalesce(a.n_undo, 0), coalesce(a.n_rerun, 0), coalesce(a.n_esc_sig, 0), coalesce(a.n_complaint, 0), coalesce(a.n_appr_rej, 0),
+        coalesce(a.input_len, 0), a.input_lang,
+        coalesce((SELECT group_concat(tool, ' ') FROM (SELECT tool FROM t_tools x WHERE x.run_id = b.run_id ORDER BY tool)), ''),
+        coalesce((SELECT group_concat(trace_id, ' ') FROM (SELECT trace_id FROM run_traces x WHERE x.run_id = b.run_id ORDER BY trace_id)), ''),
+        coalesce(b.a_session, b.s_session)
+      FROM t_base b
+      LEFT JOIN t_aud a ON a.run_id = b.run_id
+      LEFT JOIN (
+        SELECT run_id, json_extract(model, '$[0]') AS version, 'audit' AS source, json_extract(model, '$[1]') AS name, json_extract(model, '$[2]') AS provider
+        FROM t_aud WHERE model IS NOT NULL AND json_extract(model, '$[0]') IS NOT NULL
+        UNION ALL
+        SELECT run_id, json_extract(m, '$[0]'),
+          CASE json_extract(m, '$[4]') WHEN 0 THEN 'gen_ai.response.model' WHEN 1 THEN 'gen_ai.request.model' WHEN 2 THEN 'llm.model_name' WHEN 3 THEN 'langfuse' WHEN 4 THEN 'langsmith' ELSE 'llm.model_name' END,
+          json_extract(m, '$[1]'), json_extract(m, '$[2]')
+        FROM (SELECT g.run_id, cf_span_model(g.mrank, g.ts, g.id, g.model, json_extract(a.model, '$[1]'), g.provider, g.id) AS m
+              FROM t_rg g LEFT JOIN t_aud a ON a.run_id = g.run_id WHERE g.mrank IS NOT NULL GROUP BY g.run_id) sm
+        WHERE sm.m IS NOT NULL AND NOT EXISTS (SELECT 1 FROM t_aud x WHERE x.run_id = sm.run_id AND x.model IS NOT NULL AND json_extract(x.model, '$[0]') IS NOT NULL)
+      ) m ON m.run_id = b.run_id
+      ORDER BY b.started IS NULL, b.started, b.run_id;
+    `);
+  }
+
+  /** Model name/provider named by audit events of runs whose version could not be resolved (for the finding's message). */
+  auditModelNameWithoutVersion(): Array<{ runId: string; name: string | null; key: string }> {
+    return (
+      this.db
+        .prepare(`SELECT a.run_id AS runId, a.model FROM t_aud a JOIN runs r ON r.run_id = a.run_id WHERE r.model_version IS NULL AND a.model IS NOT NULL`)
+        .all() as Array<{ runId: string; model: string }>
+    ).map((r) => {
+      const m = JSON.parse(r.model) as [string | null, string | null, string | null, string];
+      return { runId: r.runId, name: m[1], key: m[3] };
+    });
+  }
+
+  /** Hash chain breaks (cf_chain) per run; events of a chained run without prev_hash nor hash are counted here. */
+  chainBreaks(): Array<{ runId: string; problems: ChainProblem[] }> {
+    return (
+      this.db
+        .prepare("SELECT run_id AS runId, chain, n_audit - n_chained AS unhashed FROM t_aud WHERE chain IS NOT NULL AND (chain <> '[]' OR n_chained < n_audit)")
+        .all() as Array<{ runId: string; chain: string; unhashed: number }>
+    ).map((r) => {
+      const problems = JSON.parse(r.chain) as ChainProblem[];
+      if (r.unhashed > 0) problems.push({ eventId: null, problem: `${r.unhashed} event${r.unhashed === 1 ? '' : 's'} of this hash-chained run carr${r.unhashed === 1 ? 'ies' : 'y'} no hash` });
+      return { runId: r.runId, problems };
+    });
+  }
+
+  /** Traces with orphan spans or parent cycles, with the runs that hold them. */
+  spanTreeProblems(): Array<{ traceId: string; runIds: string[]; report: { orphans: SpanTreeReport['orphans']; nOrphans: number; cycle: string[] } }> {
+    return (
+      this.db
+        .prepare(
+          `SELECT t.trace_id AS traceId, t.tree, (SELECT group_concat(run_id, char(31)) FROM run_traces rt WHERE rt.trace_id = t.trace_id) AS runs
+           FROM t_tr t WHERE t.tree IS NOT NULL`,
+        )
+        .all() as Array<{ traceId: string; tree: string; runs: string | null }>
+    ).map((r) => ({ traceId: r.traceId, runIds: r.runs ? r.runs.split('\u001f') : [], report: JSON.parse(r.tree) }));
+  }
+
+  /**
+   * The completeness findings computable as set operations: NO_AUDIT_TRAIL, MISSING_MODEL_VERSION,
+   * DECISION_NOT_FOUND, NO_TRACE, CLOCK_SKEW (per step and per run), WRITE_WITHOUT_DECISION, INFERRED_LINK.
+   */
+  setFindings(): void {
+    this.db
+      .prepare(
+        `INSERT INTO run_findings(run_id, code, severity, message, step_id)
+         SELECT run_id, 'NO_AUDIT_TRAIL', 'error',
+           'no audit events: the run is known only from ' ||
+             CASE WHEN n_spans > 0 THEN n_spans || ' span' || CASE WHEN n_spans = 1 THEN '' ELSE 's' END ELSE '' END ||
+             CASE WHEN n_spans > 0 AND (n_decisions > 0 OR n_logs > 0) THEN ', ' ELSE '' END ||
+             CASE WHEN n_decisions > 0 THEN n_decisions || ' policy decision' || CASE WHEN n_decisions = 1 THEN '' ELSE 's' END ELSE '' END ||
+             CASE WHEN n_decisions > 0 AND n_logs > 0 THEN ', ' ELSE '' END ||
+             CASE WHEN n_logs > 0 THEN n_logs || ' log record' || CASE WHEN n_logs = 1 THEN '' ELSE 's' END ELSE '' END,
+           NULL
+         FROM runs WHERE n_audit = 0`,
+      )
+      .run();
+    this.db
+      .prepare(
+        `INSERT INTO run_findings(run_id, code, severity, message, step_id)
+         SELECT r.run_id, 'DECISION_NOT_FOUND', 'error',
+           'policy decision ' || a.did || ' (' || coalesce(a.policy_id, 'policy?') || ': ' || coalesce(a.outcome, '?') || ') is named by the audit trail but is not in any OPA decision log of the case',
+           a.key
+         FROM t_adec a JOIN runs r ON r.run_id = a.run_id
+         WHERE a.did IS NOT NULL AND NOT EXISTS (SELECT 1 FROM records d WHERE d.key = 'decision:' || a.did)`,
+      )
+      .run();
+    this.db
+      .prepare(
+        `INSERT INTO run_findings(run_id, code, severity, message, step_id)
+         SELECT x.run_id, 'NO_TRACE', 'error',
+           'audit events carry trace id ' || x.trace_id || ' but no span of that trace is in the case', x.key
+         FROM (SELECT rt.run_id, rt.trace_id,
+                 (SELECT min(a.key) FROM records a WHERE a.run_id = rt.run_id AND +a.kind = 'audit' AND a.trace_id = rt.trace_id) AS key
+               FROM run_traces rt WHERE rt.rule = 'trace-id' AND NOT EXISTS (SELECT 1 FROM t_tr t WHERE t.trace_id = rt.trace_id)) x
+         WHERE x.key IS NOT NULL`,
+      )
+      .run();
+    this.db
+      .prepare(
+        `INSERT INTO run_findings(run_id, code, severity, message, step_id)
+         SELECT w.run_id, 'WRITE_WITHOUT_DECISION', 'error',
+           'write to ' || coalesce(json_extract(w.data, '$.event.write.system'), '?') || ' ' || coalesce(json_extract(w.data, '$.event.write.record'), '') || '.' || coalesce(json_extract(w.data, '$.event.write.field'), '') ||
+           ' with no policy decision in the run before it', w.key
+         FROM runs r JOIN records w ON w.run_id = r.run_id AND +w.kind = 'audit' AND w.name = 'write'
+         WHERE r.n_writes > 0
+           AND NOT EXISTS (SELECT 1 FROM t_adec a WHERE a.run_id = w.run_id AND a.ts <= w.ts)
+           AND NOT EXISTS (SELECT 1 FROM t_dfacts d WHERE d.run_id = w.run_id AND d.ts <= w.ts)`,
+      )
+      .run();
+    this.db
+      .prepare(
+        `INSERT INTO run_findings(run_id, code, severity, message, step_id)
+         SELECT l.run_id, 'INFERRED_LINK', 'warning', r.kind || ' ' || r.key || ' is tied to the run by ' || l.rule || ' only: ' || coalesce(l.reason, 'inferred'), r.key
+         FROM run_links l JOIN records r ON r.id = l.record_id WHERE l.inferred = 1`,
+      )
+      .run();
+  }
+
+  /**
+   * CLOCK_SKEW candidates: per step (an audit event and the span it names, farther apart than the threshold;
+   * the worst step of each run) and per run (the audit window and the span window do not overlap by more
+   * than the threshold), in microseconds.
+   */
+  clockSkews(skewUs: number): Array<{ runId: string; key: string | null; spanId: string | null; spanName: string | null; offsetUs: number; spansLater: boolean }> {
+    const pairs = this.db
+      .prepare(
+        `SELECT run_id AS runId, key, span_id AS spanId, sname AS spanName, off AS offsetUs, later AS spansLater FROM (
+           SELECT a.run_id, a.key, a.span_id, s.name AS sname,
+             CASE WHEN a.ts < s.ts THEN s.ts - a.ts WHEN a.ts > coalesce(s.end_ts, s.ts) THEN a.ts - coalesce(s.end_ts, s.ts) ELSE 0 END AS off,
+             a.ts < s.ts AS later
+           FROM records a JOIN records s ON s.trace_id = a.trace_id AND s.span_id = a.span_id AND +s.kind = 'span'
+           WHERE a.kind = 'audit' AND a.span_id IS NOT NULL AND a.trace_id IS NOT NULL AND a.ts IS NOT NULL AND s.ts IS NOT NULL
+         ) WHERE off > ?`,
+      )
+      .all(skewUs) as Array<{ runId: string; key: string; spanId: string; spanName: string | null; offsetUs: number; spansLater: number }>;
+    // the worst step of each run
+    const worst = new Map<string, (typeof pairs)[number]>();
+    for (const p of pairs) if (!worst.has(p.runId) || worst.get(p.runId)!.offsetUs < p.offsetUs) worst.set(p.runId, p);
+    const steps = [...worst.values()];
+    const runs = this.db
+      .prepare(
+        `SELECT run_id AS runId, CASE WHEN s_first > a_ended THEN s_first - a_ended ELSE a_started - s_last END AS offsetUs, s_first > a_ended AS spansLater
+         FROM t_base WHERE a_started IS NOT NULL AND s_first IS NOT NULL AND (s_first - a_ended > ? OR a_started - s_last > ?)`,
+      )
+      .all(skewUs, skewUs) as Array<{ runId: string; offsetUs: number; spansLater: number }>;
+    const seen = new Set(steps.map((s) => s.runId));
+    return [
+      ...steps.map((s) => ({ ...s, spansLater: s.spansLater === 1 })),
+      ...runs.filter((r) => !seen.has(r.runId)).map((r) => ({ runId: r.runId, key: null, spanId: null, spanName: null, offsetUs: r.offsetUs, spansLater: r.spansLater === 1 })),
+    ];
+  }
+
+  /** MISSING_MODEL_VERSION for every run whose model version could not be resolved. */
+  missingModelFindings(): void {
+    this.db
+      .prepare(
+        `INSERT INTO run_findings(run_id, code, severity, message, step_id)
+         SELECT r.run_id, 'MISSING_MODEL_VERSION', 'error',
+           CASE WHEN a.model IS NOT NULL THEN 'the audit trail names model ' || coalesce(json_extract(a.model, '$[1]'), '?') || ' but no version, and no span says which version answered'
+                WHEN r.n_audit > 0 THEN 'no model.call event and no span attribute (gen_ai.response.model, gen_ai.request.model, llm.model_name) says which model version the run used'
+                ELSE 'no span attribute (gen_ai.response.model, gen_ai.request.model, llm.model_name) says which model the run used' END,
+           CASE WHEN a.model IS NOT NULL THEN json_extract(a.model, '$[3]') END
+         FROM runs r LEFT JOIN t_aud a ON a.run_id = r.run_id WHERE r.model_version IS NULL`,
+      )
+      .run();
+  }
+
+  insertFindings(rows: FindingRow[]): void {
+    const st = this.db.prepare('INSERT INTO run_findings(run_id, code, severity, message, step_id) VALUES (?, ?, ?, ?, ?)');
+    for (const f of rows) st.run(f.runId, f.code, f.severity, f.message, f.stepId);
+  }
+
+  /** Distinct model versions in use, with the earliest and latest start of the runs using them. */
+  modelVersionsInUse(): Array<{ version: string; name: string | null; firstStart: number | null; lastStart: number | null }> {
+    return this.db
+      .prepare('SELECT model_version AS version, max(model_name) AS name, min(started) AS firstStart, max(started) AS lastStart FROM runs WHERE model_version IS NOT NULL GROUP BY model_version')
+      .all() as Array<{ version: string; name: string | null; firstStart: number | null; lastStart: number | null }>;
+  }
+
+  /** Adds a finding to every run of a model version that started before `before` (or all of them when null). */
+  findingForModelVersion(version: string, before: number | null, code: string, severity: string, message: string): void {
+    this.db
+      .prepare(
+        `INSERT INTO run_findings(run_id, code, severity, message, step_id)
+         SELECT run_id, ?, ?, ?, NULL FROM runs WHERE model_version = ? AND (? IS NULL OR started IS NULL OR started < ?)`,
+      )
+      .run(code, severity, message, version, before, before);
+  }
+
+  /** Writes findings into runs (codes, counts) and the tags, then the FTS index and tag counts. */
+  finalize(): void {
+    this.db.exec(`
+      UPDATE runs SET findings = f.codes, n_findings = f.n, n_errors = f.ne
+      FROM (SELECT run_id, group_concat(code, ' ') AS codes, count(*) AS n, sum(err) AS ne
+            FROM (SELECT run_id, code, max(severity = 'error') AS err FROM run_findings GROUP BY run_id, code ORDER BY run_id, code)
+            GROUP BY run_id) f
+      WHERE runs.run_id = f.run_id;
+
+      INSERT OR IGNORE INTO run_tags(tag, rid)
+      SELECT tag, rid FROM (
+        SELECT 'w:' || workflow AS tag, rid FROM runs WHERE workflow IS NOT NULL
+        UNION ALL SELECT 't:' || tier, rid FROM runs WHERE tier IS NOT NULL
+        UNION ALL SELECT 'm:' || model_version, rid FROM runs WHERE model_version IS NOT NULL
+        UNION ALL SELECT 'h:' || has_write, rid FROM runs
+        UNION ALL SELECT 'd:' || x.outcome, r.rid FROM t_rdec x JOIN runs r ON r.run_id = x.run_id
+        UNION ALL SELECT 'r:' || x.code, r.rid FROM t_rreason x JOIN runs r ON r.run_id = x.run_id
+        UNION ALL SELECT DISTINCT 'f:' || f.code, r.rid FROM run_findings f JOIN runs r ON r.run_id = f.run_id
+      ) ORDER BY tag, rid;
+      CREATE INDEX IF NOT EXISTS run_tags_rid ON run_tags(rid, tag);
+
+      INSERT INTO run_tag_counts(tag, n) SELECT tag, count(*) FROM run_tags GROUP BY tag;
+    `);
+  }
+
+  /** runs_fts: run id, workflow, model, decisions, reason codes, tools, then the inputs and outputs of its events. */
+  buildFts(): void {
+    this.db.exec(`
+      INSERT INTO runs_fts(rowid, text)
+      SELECT r.rid,
+        r.run_id || ' ' || coalesce(r.workflow, '') || ' ' || coalesce(r.model_version, '') || ' ' || coalesce(r.model_name, '') || ' ' || r.decisions || ' ' || r.reason_codes || ' ' || r.tools || char(10) ||
+        CASE WHEN r.n_audit > 0 THEN coalesce((
+          SELECT group_concat(t, char(10)) FROM (
+            SELECT coalesce(json_extract(e.data, '$.event.input.text'), json_extract(e.data, '$.event.input')) AS t FROM records e
+              WHERE e.run_id = r.run_id AND +e.kind = 'audit' AND instr(e.data, '"input":') > 0 AND e.name <> 'policy.decision'
+            UNION ALL
+            SELECT coalesce(json_extract(e.data, '$.event.output.text'), json_extract(e.data, '$.event.output')) FROM records e
+              WHERE e.run_id = r.run_id AND +e.kind = 'audit' AND instr(e.data, '"output":') > 0
+            UNION ALL
+            SELECT json_extract(e.data, '$.event.signal.note') FROM records e
+              WHERE e.run_id = r.run_id AND +e.kind = 'audit' AND e.name = 'user.signal'
+          )), '')
+        ELSE coalesce((
+          SELECT group_concat(s.name || ' ' || coalesce(json_extract(s.data, '$.genai.prompt'), '') || ' ' || coalesce(json_extract(s.data, '$.genai.completion'), ''), char(10))
+          FROM run_traces rt JOIN records s ON s.trace_id = rt.trace_id AND +s.kind = 'span'
+          WHERE rt.run_id = r.run_id AND instr(s.data, '"genai":{') > 0
+        ), '') END
+      FROM runs r ORDER BY r.rid;
+    `);
+  }
+
+  /** runs.harmful from investigators' labels (migration 003): 1 harmful, 0 labelled but not harmful, NULL unlabelled. */
+  refreshHarmful(runId?: string): void {
+    if (!hasTable(this.db, 'labels')) return;
+    const where = runId === undefined ? '' : 'WHERE run_id = ?';
+    const st = this.db.prepare(
+      `UPDATE runs SET harmful = (SELECT CASE WHEN count(*) = 0 THEN NULL ELSE max(verdict = 'harmful') END FROM labels l WHERE l.run_id = runs.run_id AND l.deleted = 0) ${where}`,
+    );
+    if (runId === undefined) st.run();
+    else st.run(runId);
+  }
+
+  analyze(): void {
+    this.db.exec('PRAGMA analysis_limit = 400; ANALYZE runs; ANALYZE run_tags;');
+  }
+}
+
+/** Signature of the evidence runs are derived from (records are append-only: the highest id says it all). */
+export function evidenceSignature(db: Db): string {
+  const r = db.prepare('SELECT coalesce(max(id), 0) AS m FROM records').get() as { m: number };
+  return `${DERIVE_VERSION}:${r.m}`;
+}
+
+/** The evidence signature the runs tables were last derived from, or null. */
+export function derivedSignature(db: Db): string | null {
+  const row = db.prepare("SELECT value FROM meta WHERE key = 'recon.runs_signature'").get() as { value: string } | undefined;
+  return row?.value ?? null;
+}
+
+export function hasTable(db: Db, name: string): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_schema WHERE type IN ('table', 'view') AND name = ?").get(name) !== undefined;
+}
+
+/** The number of derived runs when the runs are up to date with the evidence, else null. */
+export function derivedRunCount(db: Db): number | null {
+  if (!hasTable(db, 'runs')) return null;
+  if (derivedSignature(db) !== evidenceSignature(db)) return null;
+  return (db.prepare('SELECT count(*) AS n FROM runs').get() as { n: number }).n;
+}
+
+/** Called after a label changes: keeps runs.harmful in step with the labels of one run (or all). */
+export function refreshHarmful(db: Db, runId?: string): void {
+  if (!hasTable(db, 'runs')) return;
+  new RunsDeriveStore(db).refreshHarmful(runId);
+}

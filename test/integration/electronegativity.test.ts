@@ -1,0 +1,103 @@
+/**
+ * Electronegativity (the npm package @doyensec/electronegativity) over the Electron shell: zero high or
+ * medium findings. Findings Electronegativity itself marks as "manual review" (SARIF level "note") are
+ * reminders, not misconfigurations; each one must be in REVIEWED below with the review's conclusion, so a
+ * new one still fails the test until someone has looked at it.
+ */
+import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const root = resolve(__dirname, '..', '..');
+const require_ = createRequire(import.meta.url);
+const ELECTRON_VERSION = (require_(join(root, 'node_modules', 'electron', 'package.json')) as { version: string }).version;
+
+let cli: string | null = null;
+try {
+  const pkg = require_.resolve('@doyensec/electronegativity/package.json', { paths: [root] });
+  cli = join(pkg, '..', 'dist', 'index.js');
+  if (!existsSync(cli)) cli = null;
+} catch {
+  cli = null;
+}
+
+/** Manual-review reminders we have reviewed: check id → file → why it is fine. */
+const REVIEWED: Record<string, { file: string; why: string }> = {
+  PRELOAD_JS_CHECK: {
+    file: 'electron/shell/main.ts',
+    why: 'the preload (electron/shell/preload.ts) runs sandboxed and context-isolated and exposes only window.casefile = { call, onEvent }; every call is checked in the main process (sender frame, method allowlist, array args)',
+  },
+};
+
+interface Finding {
+  id: string;
+  severity: string;
+  file: string;
+  location: string;
+  manualReview: boolean;
+}
+
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  for (const line of text.split(/\r?\n/).slice(1)) {
+    if (!line.trim()) continue;
+    const cells: string[] = [];
+    let cur = '';
+    let q = false;
+    for (let i = 0; i < line.length; i++) {
+      const c = line[i]!;
+      if (q) {
+        if (c === '"' && line[i + 1] === '"') {
+          cur += '"';
+          i++;
+        }
+        else if (c === '"') q = false;
+        else cur += c;
+      } else if (c === '"') q = true;
+      else if (c === ',') {
+        cells.push(cur);
+        cur = '';
+      }
+      else cur += c;
+    }
+    cells.push(cur);
+    rows.push(cells);
+  }
+  return rows;
+}
+
+describe.skipIf(!cli)('electronegativity on electron/shell', () => {
+  it('reports zero high or medium findings', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eneg-'));
+    try {
+      const run = (out: string) =>
+        execFileSync(process.execPath, [cli!, '-i', join(root, 'electron', 'shell'), '-e', ELECTRON_VERSION, '-o', out], { cwd: root, stdio: 'pipe', timeout: 120_000 });
+      const csv = join(dir, 'report.csv');
+      const sarif = join(dir, 'report.sarif');
+      run(csv);
+      run(sarif);
+      const notes = new Set<string>();
+      const s = JSON.parse(readFileSync(sarif, 'utf8')) as { runs: Array<{ results: Array<{ ruleId: string; level: string; locations: Array<{ physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }> }> }> };
+      for (const r of s.runs[0]!.results) if (r.level === 'note') notes.add(`${r.ruleId}@${r.locations[0]!.physicalLocation.artifactLocation.uri}:${r.locations[0]!.physicalLocation.region.startLine}`);
+      const findings: Finding[] = parseCsv(readFileSync(csv, 'utf8')).map(([id, severity, , file, location]) => ({
+        id: id!,
+        severity: severity!,
+        file: file!,
+        location: location!,
+        manualReview: notes.has(`${id}@${file}:${location!.split(':')[0]}`),
+      }));
+      const serious = findings.filter((f) => f.severity === 'HIGH' || f.severity === 'MEDIUM');
+      const unreviewed = serious.filter((f) => !(f.manualReview && REVIEWED[f.id] && f.file.replace(/\\/g, '/').endsWith(REVIEWED[f.id]!.file)));
+      expect(unreviewed, `Electronegativity findings:\n${serious.map((f) => `${f.severity} ${f.id} ${f.file}:${f.location}${f.manualReview ? ' (manual review)' : ''}`).join('\n')}`).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.skipIf(cli)('electronegativity on electron/shell', () => {
+  it.skip('skipped: @doyensec/electronegativity is not installed (npm i -D @doyensec/electronegativity@1.10.3)', () => undefined);
+});
