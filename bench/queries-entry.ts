@@ -17,7 +17,8 @@ export async function main(casePath: string, opts: { forceDerive?: boolean } = {
   const db = openDb(casePath);
   const info: Record<string, unknown> = {};
   const t0 = performance.now();
-  if (opts.forceDerive) info.derive = deriveRuns(db, { force: true });
+  const onPhase = (phase: string, ms: number) => process.stderr.write(`derive: ${phase} ${ms} ms (rss ${Math.round(process.memoryUsage().rss / 2 ** 20)} MB)\n`);
+  if (opts.forceDerive) info.derive = deriveRuns(db, { force: true, onPhase });
   else info.derived = ensureRuns(db);
   info.deriveMs = Math.round(performance.now() - t0);
   void RunsDeriveStore;
@@ -34,18 +35,14 @@ export async function main(casePath: string, opts: { forceDerive?: boolean } = {
   const total = listRuns(db, { limit: 1 }).total;
   info.runs = total;
 
-  // open a run: 300 runs spread over the case (every k-th page position)
-  const ids: string[] = [];
+  // open a run: 300 runs drawn uniformly (by rid: start order)
   let seed = 12345;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-  const pages = new Set<string>();
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const pick = db.prepare('SELECT run_id FROM runs WHERE rid = ?');
+  const ids: string[] = [];
   for (let i = 0; i < 300; i++) {
-    const from = Math.floor(rand() * 72) * 3_600_000_000 + Date.UTC(2026, 9, 12) * 1000;
-    const r = listRuns(db, { from, limit: 1 }).rows[0];
-    if (r && !pages.has(r.runId)) {
-      pages.add(r.runId);
-      ids.push(r.runId);
-    }
+    const r = pick.get(1 + Math.floor(rand() * total)) as { run_id: string } | undefined;
+    if (r) ids.push(r.run_id);
   }
   let maxSteps = 0;
   for (const id of ids.slice(0, 20)) getRun(db, id); // warm up (JIT, page cache of the run's index pages)
@@ -62,6 +59,13 @@ export async function main(casePath: string, opts: { forceDerive?: boolean } = {
 
   const search = ['refund', 'damaged', '"arrived damaged"', 'PROMPT_INJECTION_SUSPECTED', 'electronics', 'password', 'canada', 'never arrived', 'admin mode', 'W-OVER-TOTAL', 'refund*', 'charged OR returned'];
   time('full-text search, first page (50 runs)', 'p95 ≤ 200 ms', [...search, ...search].map((s) => () => listRuns(db, { search: s, limit: 50 })));
+  const each: Record<string, number> = {};
+  for (const s of search) {
+    const a = performance.now();
+    each[s] = Math.round(listRuns(db, { search: s, limit: 50 }).total);
+    each[`${s} ms`] = Math.round((performance.now() - a) * 10) / 10;
+  }
+  info.search = each;
 
   const filters: RunQuery[] = [
     { workflow: ['refund-agent'] },
@@ -76,6 +80,11 @@ export async function main(casePath: string, opts: { forceDerive?: boolean } = {
     { decision: ['escalate'], modelVersion: ['2026.10.1'] },
   ];
   time('filtered run list, first page (50 runs, exact total)', '≤ 200 ms', [...filters, ...filters].map((q) => () => listRuns(db, { ...q, limit: 50 })));
+  info.filters = filters.map((q) => {
+    const a = performance.now();
+    const total = listRuns(db, { ...q, limit: 50 }).total;
+    return { q, total, ms: Math.round((performance.now() - a) * 10) / 10 };
+  });
   const facetQueries: RunQuery[] = [{}, { workflow: ['refund-agent'] }, { workflow: ['refund-agent'], modelVersion: ['2026.10.2'], hasWrite: true }, { finding: ['NO_TRACE'] }];
   time('facet counts', '—', facetQueries.map((q) => () => facets(db, q)));
   time('overview (completeness, histogram, top codes)', '—', [0, 1, 2].map(() => () => overviewParts(db)));

@@ -109,7 +109,11 @@ export interface RunQuery {
   finding?: FindingCode[];
   /** Only runs in the saved affected set. */
   affectedOnly?: boolean;
-  /** Only these runs (the UI's multi-selection, e.g. saveAffectedSet of hand-picked runs). */
+  /**
+   * Exactly these runs (the UI's multi-selection). Honoured by saveAffectedSet, which then saves exactly
+   * these ids (each must be a run of the case; the other filters are ignored). listRuns and facets do not
+   * filter by it.
+   */
   runIds?: string[];
   sort?: { by: 'started' | 'runId' | 'duration' | 'findings'; dir: 'asc' | 'desc' };
   limit?: number;
@@ -199,8 +203,13 @@ export interface Step {
   approval?: { approver: string; decision: string; reason?: string };
   signal?: { kind: string; by?: string; refEventId?: string };
   text?: string;
-  /** The full normalized record, for the inspector. */
-  data: unknown;
+  /**
+   * The full normalized record, for the inspector. Absent when `dataOmitted` is set: getRun leaves it out
+   * of the span and log steps of a run with more than 2,000 steps; getStep returns the step with it.
+   */
+  data?: unknown;
+  /** Set when getRun left `data` out of this step (a large run): fetch it with getStep(runId, step.id). */
+  dataOmitted?: boolean;
 }
 
 export interface SpanNode {
@@ -459,9 +468,16 @@ export interface CasefileApi {
 
   listRuns(q: RunQuery): Promise<RunPage>;
   facets(q: RunQuery): Promise<Facets>;
+  /**
+   * The reconstructed run. In a run with more than 2,000 steps, span and log steps come without `data`
+   * (marked `dataOmitted`): getStep returns one of them whole.
+   */
   getRun(runId: string): Promise<ReconstructedRun>;
+  /** One step of a run, with its full record (`data`). NOT_FOUND when the run has no such step. */
+  getStep(runId: string, stepId: string): Promise<Step>;
   diffRuns(a: string, b: string): Promise<RunDiff>;
   lineage(modelVersion: string, asOf?: number | null): Promise<LineageGraph>;
+  /** Saves the runs matching `q` as the affected set (replacing it); with `q.runIds`, exactly those runs. */
   saveAffectedSet(q: RunQuery, note?: string): Promise<{ count: number }>;
   affectedSet(): Promise<{ query: RunQuery | null; count: number; savedAt: string | null }>;
   sql(query: string, rowCap?: number, timeoutMs?: number): Promise<SqlResult>;
@@ -474,6 +490,14 @@ export interface CasefileApi {
   deleteLabel(labelId: number): Promise<void>;
   labels(runId?: string): Promise<Label[]>;
   labelHistory(): Promise<LabelHistoryEntry[]>;
+  /** The label categories of the case, in order. */
+  taxonomy(): Promise<string[]>;
+  /**
+   * Replaces the label categories (order kept). Names: lowercase letters, digits and '-'. A category still
+   * used by a label cannot be removed (BAD_REQUEST). Returns the new list.
+   */
+  setTaxonomy(categories: string[]): Promise<string[]>;
+  /** The saved postmortem; while none was saved (revision 0), the blameless template generated from the case. */
   getPostmortem(): Promise<Postmortem>;
   savePostmortem(markdown: string, baseRevision: number): Promise<Postmortem>;
   exportCase(req: ExportRequest): Promise<ExportResult>;
@@ -500,6 +524,7 @@ export const API_METHODS: readonly ApiMethod[] = [
   'listRuns',
   'facets',
   'getRun',
+  'getStep',
   'diffRuns',
   'lineage',
   'saveAffectedSet',
@@ -512,6 +537,8 @@ export const API_METHODS: readonly ApiMethod[] = [
   'deleteLabel',
   'labels',
   'labelHistory',
+  'taxonomy',
+  'setTaxonomy',
   'getPostmortem',
   'savePostmortem',
   'exportCase',

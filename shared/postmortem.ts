@@ -192,7 +192,7 @@ export function generatePostmortemTemplate(f: PostmortemFacts): string {
   const harmfulCats = [...new Set(f.labels.filter((l) => l.verdict === 'harmful').map((l) => l.category))];
 
   L.push(`# Postmortem: ${title}`, '');
-  L.push(`_Blameless: this document describes systems, conditions and decisions — not culprits. Generated from the case on ${f.generatedAt.slice(0, 10)}; every section is editable. Evidence embeds such as ${embedToken('run', 'ID')} render as cards in the preview and as links in exports._`, '');
+  L.push(`_Blameless: this document describes systems, conditions and decisions — not culprits. Generated from the case on ${f.generatedAt.slice(0, 10)}; every section is editable. Evidence embeds such as \`[[run:<run id>]]\` render as cards in the preview and as links in exports._`, '');
 
   L.push('## Summary', '');
   L.push(
@@ -223,7 +223,7 @@ export function generatePostmortemTemplate(f: PostmortemFacts): string {
   L.push('| Time (UTC) | Event | Evidence |', '|---|---|---|');
   const rows = timelineRows(f);
   for (const r of rows) L.push(`| ${fmtUs(r.at).replace(' UTC', '')} | ${cell(r.text)} | ${r.ref ?? ''} |`);
-  if (rows.length === 0) L.push('| _time_ | _event_ | _[[run:ID]]_ |');
+  if (rows.length === 0) L.push('| _time_ | _event_ | `[[run:<run id>]]` |');
   L.push('');
   if (f.detection?.at != null && f.window.from !== null) {
     const firstHarm = f.labels.filter((l) => l.verdict === 'harmful' && l.at !== null).reduce<number | null>((m, l) => (m === null || l.at! < m ? l.at! : m), null);

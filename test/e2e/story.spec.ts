@@ -161,11 +161,15 @@ test('the sample incident, end to end', async ({ page, context }) => {
 
   // ---------------------------------------------------------------- affected set → review queue
   await page.keyboard.press('Alt+3');
+  // the two runs still selected become exactly the affected set…
+  await page.getByTestId('add-affected').click();
+  await expect(page.locator('.toast', { hasText: 'Affected set saved: 2 runs' })).toBeVisible();
+  // …then the filter below replaces it
   const facets = page.getByTestId('facets');
   await facets.locator('label', { hasText: 'refund-agent' }).locator('input').check();
   await facets.locator('label', { hasText: harmful.model_version }).first().locator('input').check();
   await page.getByRole('button', { name: 'Save filter as set' }).click();
-  await expect(page.locator('.toast', { hasText: 'Affected set saved' })).toBeVisible();
+  await expect(page.locator('.toast', { hasText: 'Affected set saved' }).filter({ hasNotText: 'saved: 2 runs' })).toBeVisible();
   await page.keyboard.press('Alt+8');
   const reviewProgress = page.getByTestId('review-progress');
   await expect(reviewProgress).toContainText(/0 of [\d,]+ reviewed/);
@@ -193,6 +197,13 @@ test('the sample incident, end to end', async ({ page, context }) => {
   await page.keyboard.press('Alt+9');
   const editor = page.getByTestId('pm-editor');
   await expect(editor.locator('.view-lines')).toBeVisible();
+  // a fresh case starts from the blameless template generated from the evidence (not saved until edited)
+  await expect(page.getByTestId('pm-status')).toContainText('template');
+  await expect(page.getByTestId('pm-preview').locator('h1')).toContainText('Postmortem:');
+  await expect(page.getByTestId('pm-preview')).toContainText('Budget consumed over the evidence window');
+  await expect(page.getByTestId('pm-preview').locator('.evidence-card.missing')).toHaveCount(0);
+  await page.waitForTimeout(500);
+  await shot(page, '16a-postmortem-template');
   await editor.locator('.view-lines').click();
   await page.keyboard.press('Control+End');
   await page.keyboard.insertText(`\n\n## Evidence\n\nThe refund written in cents: [[run:${harmful.run_id}]]\n\nThe on-call engineer failed to check the canary.\n`);
@@ -207,7 +218,17 @@ test('the sample incident, end to end', async ({ page, context }) => {
   await page.keyboard.type('labels');
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('labels')).toBeVisible();
+  // the label categories: add one (the typed name is normalized), then remove it again
+  const taxonomy = page.getByTestId('taxonomy');
+  await page.getByTestId('taxonomy-new').fill('Unit Mixup');
+  await page.getByTestId('taxonomy-add').click();
+  await expect(taxonomy.locator('[data-category="unit-mixup"]')).toBeVisible();
+  await expect(page.locator('.toast', { hasText: 'Category unit-mixup added' })).toBeVisible();
+  // the category labelled in the review queue is in use: it cannot be removed
+  await expect(taxonomy.getByRole('button', { name: 'Remove category materially-wrong-write' })).toBeDisabled();
   await shot(page, '17-labels');
+  await taxonomy.getByRole('button', { name: 'Remove category unit-mixup' }).click();
+  await expect(taxonomy.locator('[data-category="unit-mixup"]')).toHaveCount(0);
   await page.keyboard.press('Control+E');
   await expect(page.getByTestId('export-dialog')).toBeVisible();
   await shot(page, '18-export-dialog');

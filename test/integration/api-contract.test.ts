@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import type { ApiEvents, CasefileApi, ImportJobEvent } from '../../shared/api';
+import type { ApiEvents, CasefileApi, ImportJobEvent, ReconstructedRun } from '../../shared/api';
 import { createHttpClient } from '../../shared/http-client';
 import { CasefileService } from '../../electron/core/api/service';
 import { cli, tempDir } from '../helpers/cli';
@@ -46,8 +46,14 @@ async function suite(api: Api) {
   r.facetsFiltered = await api.facets({ workflow: ['kb-answer'] });
   const first = page1.rows[0]!.runId;
   const second = page1.rows[1]!.runId;
-  r.getRun = await api.getRun(first);
+  const run: ReconstructedRun = await api.getRun(first);
+  r.getRun = run;
   r.getRunMissing = await outcome(api.getRun('no-such-run'));
+  // getStep: one step of each kind the run has (span and log steps are built from their record alone)
+  const kinds = [...new Set(run.steps.map((s) => s.kind))];
+  r.getStep = await Promise.all(kinds.map((k) => api.getStep(first, run.steps.find((s) => s.kind === k)!.id)));
+  r.getStepMissing = await outcome(api.getStep(first, 'no-such-step'));
+  r.getStepOtherRun = await outcome(api.getStep(second, run.steps[0]!.id));
   r.diff = await outcome(api.diffRuns(first, second));
   r.budgets = await api.budgets();
   r.evaluate = await api.evaluateBudgets();
@@ -58,6 +64,7 @@ async function suite(api: Api) {
   r.quarantine = await api.quarantine(0, 10);
   r.affected = await outcome(api.affectedSet());
   r.labels = await outcome(api.labels());
+  r.taxonomy = await api.taxonomy();
   r.postmortem = await outcome(api.getPostmortem());
   r.badArgs = await outcome(api.quarantine(-1, 10));
   return JSON.parse(JSON.stringify(r)) as Record<string, any>;
@@ -126,6 +133,18 @@ describe('API contract: core and HTTP transport give the same results', () => {
     expect(viaHttp.diff).toEqual(viaCore.diff);
   });
 
+  it('getStep: each step whole, the same as in getRun (a small run is not lean); NOT_FOUND outside the run', () => {
+    expect(viaHttp.getStep).toEqual(viaCore.getStep);
+    expect(viaCore.getRun.steps.length).toBeLessThanOrEqual(2000);
+    expect(viaCore.getRun.steps.some((s: { dataOmitted?: boolean }) => s.dataOmitted)).toBe(false);
+    for (const step of viaCore.getStep) expect(step).toEqual(viaCore.getRun.steps.find((s: { id: string }) => s.id === step.id));
+    expect(viaCore.getStep.length).toBeGreaterThan(1);
+    expect(viaCore.getStepMissing).toEqual({ error: 'NOT_FOUND' });
+    expect(viaHttp.getStepMissing).toEqual({ error: 'NOT_FOUND' });
+    expect(viaCore.getStepOtherRun).toEqual({ error: 'NOT_FOUND' });
+    expect(viaHttp.getStepOtherRun).toEqual({ error: 'NOT_FOUND' });
+  });
+
   it('budgets, evaluateBudgets and compare', () => {
     expect(viaHttp.budgets).toEqual(viaCore.budgets);
     expect(viaCore.budgets.budgets.length).toBeGreaterThan(0);
@@ -142,8 +161,20 @@ describe('API contract: core and HTTP transport give the same results', () => {
   });
 
   it('quarantine, affected set, labels, postmortem, argument validation', () => {
-    for (const k of ['quarantine', 'affected', 'labels', 'postmortem', 'badArgs']) expect(viaHttp[k], k).toEqual(viaCore[k]);
+    for (const k of ['quarantine', 'affected', 'labels', 'taxonomy', 'postmortem', 'badArgs']) expect(viaHttp[k], k).toEqual(viaCore[k]);
     expect(viaCore.badArgs).toEqual({ error: 'BAD_REQUEST' });
+    expect(viaCore.taxonomy).toContain('materially-wrong-write');
+  });
+
+  it('getPostmortem on a case with none saved: the blameless template (revision 0), with the budget report', () => {
+    const pm = viaCore.postmortem.ok;
+    expect(pm.revision).toBe(0);
+    expect(pm.updatedAt).toBeNull();
+    expect(pm.markdown).toMatch(/^# Postmortem: /);
+    expect(pm.markdown).toContain('## Timeline');
+    // the budgets of the sample are evaluated (by the facts worker) into the template's impact section
+    expect(pm.markdown).toContain('Budget consumed over the evidence window');
+    expect(pm.markdown).toContain(`| Runs in the case | ${viaCore.overview.totals.runs} |`);
   });
 });
 
@@ -236,6 +267,56 @@ describe('API writes: either transport writes the same case, through the one wri
     expect(a.query).toMatchObject(q);
     expect(await http.affectedSet()).toEqual(a);
     expect((await http.listRuns({ affectedOnly: true, limit: 1 })).total).toBe(saved.count);
+  });
+
+  it('saveAffectedSet with runIds: exactly those runs (other filters ignored); unknown ids refused, nothing saved', async () => {
+    const page = await direct.listRuns({ sort: { by: 'runId', dir: 'desc' }, limit: 3 });
+    const ids = page.rows.map((r) => r.runId);
+    // a filter that matches none of them: runIds wins
+    const saved = await http.saveAffectedSet({ runIds: [...ids, ids[0]!], workflow: ['no-such-workflow'] }, 'picked by hand');
+    expect(saved).toEqual({ count: 3 });
+    const a = await direct.affectedSet();
+    expect(a.count).toBe(3);
+    expect(a.query).toEqual({ runIds: ids });
+    expect(await http.affectedSet()).toEqual(a);
+    const inSet = await http.listRuns({ affectedOnly: true, limit: 10 });
+    expect(inSet.rows.map((r) => r.runId).sort()).toEqual([...ids].sort());
+    expect(inSet.rows.every((r) => r.inAffectedSet)).toBe(true);
+    expect((await direct.getRun(ids[1]!)).inAffectedSet).toBe(true);
+    // the same refusals on both transports, and the saved set stays as it was
+    for (const api of [direct, http] as CasefileApi[]) {
+      expect(await outcome(api.saveAffectedSet({ runIds: [ids[0]!, 'no-such-run'] }))).toEqual({ error: 'NOT_FOUND' });
+      expect(await outcome(api.saveAffectedSet({ runIds: [] }))).toEqual({ error: 'BAD_REQUEST' });
+      expect(await outcome(api.saveAffectedSet({ runIds: 'x' as never }))).toEqual({ error: 'BAD_REQUEST' });
+    }
+    expect(await http.affectedSet()).toEqual(a);
+  });
+
+  it('taxonomy / setTaxonomy: add and remove categories; names checked; a category in use stays', async () => {
+    const before = await http.taxonomy();
+    expect(await direct.taxonomy()).toEqual(before);
+    const added = await http.setTaxonomy([...before, 'unit-mixup']);
+    expect(added).toEqual([...before, 'unit-mixup']);
+    expect(await direct.taxonomy()).toEqual(added);
+    // the new category labels at once; the removed ones no longer do
+    const run = (await direct.listRuns({ limit: 1 })).rows[0]!.runId;
+    const made = await direct.setLabel({ runId: run, category: 'unit-mixup', verdict: 'unsure', author: 'contract' });
+    expect(made.category).toBe('unit-mixup');
+    for (const api of [direct, http] as CasefileApi[]) {
+      expect(await outcome(api.setTaxonomy(before))).toEqual({ error: 'BAD_REQUEST' }); // unit-mixup is in use
+      expect(await outcome(api.setTaxonomy([...added, 'Not A Name']))).toEqual({ error: 'BAD_REQUEST' });
+      expect(await outcome(api.setTaxonomy([...added, 'drift']))).toEqual({ error: 'BAD_REQUEST' }); // listed twice
+      expect(await outcome(api.setTaxonomy([]))).toEqual({ error: 'BAD_REQUEST' });
+      expect(await outcome(api.setTaxonomy('drift' as never))).toEqual({ error: 'BAD_REQUEST' });
+    }
+    expect(await http.taxonomy()).toEqual(added);
+    await http.deleteLabel(made.id);
+    const removed = await direct.setTaxonomy(added.filter((c) => c !== 'unit-mixup' && c !== 'drift'));
+    expect(removed).toEqual(before.filter((c) => c !== 'drift'));
+    expect(await http.taxonomy()).toEqual(removed);
+    expect(await outcome(http.setLabel({ runId: run, category: 'drift', verdict: 'harmful' }))).toEqual({ error: 'BAD_REQUEST' });
+    // back to where it was; the order is what the caller gives
+    expect(await http.setTaxonomy(before)).toEqual(before);
   });
 
   it('exportCase writes a report through the HTTP transport', async () => {

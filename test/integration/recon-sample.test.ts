@@ -190,6 +190,16 @@ describe('reconstruction on the sample incident, against its answer key', () => 
     expect(() => listRuns(db, { ...q, sort: { by: 'runId', dir: 'asc' }, cursor: listRuns(db, { ...q, limit: 5 }).nextCursor })).toThrow(/cursor/);
   });
 
+  it('a time window selects the runs that started in it', () => {
+    const every = all({}, 500);
+    const from = every[Math.floor(every.length / 3)]!.startedAt!;
+    const to = every[Math.floor((2 * every.length) / 3)]!.startedAt!;
+    const expected = every.filter((r) => r.startedAt! >= from && r.startedAt! <= to && r.workflow === 'kb-answer').map((r) => r.runId);
+    expect(all({ from, to, workflow: ['kb-answer'] }).map((r) => r.runId)).toEqual(expected);
+    expect(listRuns(db, { from: to + 1, to: from }).total).toBe(0);
+    expect(listRuns(db, { from }).total).toBe(every.filter((r) => r.startedAt! >= from).length);
+  });
+
   it('facets count each filter given the others', () => {
     const q: RunQuery = { workflow: ['refund-agent'], hasWrite: true };
     const f = facets(db, q);

@@ -80,6 +80,15 @@ describe('postmortem template', () => {
   it('is itself blameless', () => {
     expect(checkBlameless(md)).toEqual([]);
   });
+
+  it('embeds only evidence of the case: its examples are not embeds (no "not found" cards, no dead links)', () => {
+    const ids = findEmbeds(md).map((e) => e.id);
+    expect(ids.length).toBeGreaterThan(0);
+    expect(ids.filter((id) => id !== 'run_first' && !facts.labels.some((l) => l.runId === id || l.stepId === id))).toEqual([]);
+    const empty = generatePostmortemTemplate({ ...facts, labels: [], events: [], budgets: [], detection: null, mitigation: null });
+    expect(findEmbeds(empty)).toEqual([]);
+    expect(empty).toContain('`[[run:<run id>]]`');
+  });
 });
 
 describe('evidence embeds', () => {

@@ -11,9 +11,12 @@ import type {
   CompareRequest,
   ExportRequest,
   LabelInput,
+  Postmortem,
   QuarantineItem,
+  ReconstructedRun,
   RunQuery,
   SourceStatus,
+  Step,
   VerifyReport,
 } from '../../../shared/api';
 import { budgetStatus, compareSides, evaluateBudgets, type FactTable } from '../../../shared/sli';
@@ -113,6 +116,34 @@ function query(v: unknown): RunQuery {
   return v as RunQuery;
 }
 
+function strings(v: unknown, name: string): string[] {
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new ApiFailure(`${name} must be a list of strings`, 'BAD_REQUEST');
+  return v as string[];
+}
+
+// ---------------------------------------------------------------- lean runs
+
+/** getRun leaves the record (`data`) out of span and log steps of a run with more steps than this. */
+export const LEAN_RUN_STEPS = 2000;
+const LEAN_KINDS: ReadonlySet<Step['kind']> = new Set(['span', 'log']);
+
+/**
+ * A large run without the records of its span and log steps (a 100k-span trace is ~126 MB of JSON with
+ * them): those steps are marked `dataOmitted` and getStep returns one whole. Audit, decision and write
+ * steps keep theirs (the inspector, the review queue and the postmortem cards read them).
+ */
+export function leanRun(run: ReconstructedRun): ReconstructedRun {
+  if (run.steps.length <= LEAN_RUN_STEPS) return run;
+  return {
+    ...run,
+    steps: run.steps.map((s) => {
+      if (!LEAN_KINDS.has(s.kind)) return s;
+      const { data: _omitted, ...rest } = s;
+      return { ...rest, dataOmitted: true };
+    }),
+  };
+}
+
 // ---------------------------------------------------------------- handlers
 
 function sourcesOf(q: CaseQueries): SourceStatus[] {
@@ -143,19 +174,23 @@ const READ: Record<string, Handler> = {
   },
   listRuns: (ctx, q: unknown) => recon.listRuns(ctx, query(q)),
   facets: (ctx, q: unknown) => recon.facets(ctx, query(q)),
-  getRun: (ctx, runId: unknown) => recon.getRun(ctx, str(runId, 'runId')),
+  getRun: (ctx, runId: unknown) => leanRun(recon.getRun(ctx, str(runId, 'runId'))),
+  getStep: (ctx, runId: unknown, stepId: unknown): Step => recon.getStep(ctx, str(runId, 'runId'), str(stepId, 'stepId')),
   diffRuns: (ctx, a: unknown, b: unknown) => recon.diffRuns(ctx, str(a, 'run a'), str(b, 'run b')),
   lineage: (ctx, mv: unknown, asOf: unknown) => recon.lineage(ctx, str(mv, 'modelVersion'), typeof asOf === 'number' ? asOf : null),
   affectedSet: (ctx) => recon.affectedSet(ctx),
   sql: (ctx, sql: unknown, rowCap: unknown, timeoutMs: unknown) => recon.sqlQuery(ctx, str(sql, 'query'), int(rowCap, 'rowCap', 1, 1_000_000, 1000), int(timeoutMs, 'timeoutMs', 1, 600_000, 10_000)),
   labels: (ctx, runId: unknown) => labelsStore.labels(ctx.db(), runId === undefined || runId === null ? undefined : str(runId, 'runId')),
   labelHistory: (ctx) => labelsStore.labelHistory(ctx.db()),
-  getPostmortem: (ctx) => labelsStore.getPostmortem(ctx.db()),
+  getPostmortem: (ctx): Postmortem => labelsStore.getPostmortem(ctx.db()),
+  taxonomy: (ctx): string[] => labelsStore.getTaxonomy(ctx.db()).map((t) => t.name),
 };
 
 const FACTS: Record<string, Handler> = {
   budgets: (ctx): BudgetsDoc => caseBudgets(ctx),
   evaluateBudgets: (ctx): BudgetReport => report(ctx),
+  /** The saved postmortem, or (revision 0) the template, drawing on the budget report this worker keeps. */
+  postmortemOrTemplate: (ctx): Postmortem => recon.postmortemOrTemplate(ctx, caseBudgets(ctx).budgets.length ? report(ctx) : null),
   budgetStatus: (ctx): CaseOverview['budgetStatus'] => report(ctx).evaluations.map((e) => ({ workflow: e.budget.workflow, tier: e.budget.tier, sli: e.budget.sli, consumed: e.consumed, status: budgetStatus(e) })),
   compare(ctx, req: CompareRequest): CompareReport {
     if (!req || typeof req !== 'object' || !req.a || !req.b) throw new ApiFailure('compare needs { a, b }', 'BAD_REQUEST');
@@ -176,7 +211,21 @@ const WRITE: Record<string, Handler> = {
     const db = ctx.db();
     return { derived: recon.ensureDerived(ctx, db) };
   },
-  saveAffectedSet: (ctx, q: unknown, note: unknown) => recon.saveAffectedSet(ctx, query(q), typeof note === 'string' ? note : undefined),
+  saveAffectedSet(ctx, q: unknown, note: unknown) {
+    const rq = query(q);
+    const n = typeof note === 'string' ? note : undefined;
+    // hand-picked runs: exactly those ids (the run query itself does not filter by runIds)
+    if (rq.runIds != null) return recon.saveAffectedRunIds(ctx, strings(rq.runIds, 'runIds'), n);
+    return recon.saveAffectedSet(ctx, rq, n);
+  },
+  setTaxonomy(ctx, categories: unknown): string[] {
+    const names = strings(categories, 'categories').map((c) => c.trim());
+    if (names.length === 0) throw new ApiFailure('the taxonomy needs at least one category', 'BAD_REQUEST');
+    const db = ctx.db();
+    // descriptions of the categories that stay are kept
+    const described = new Map(labelsStore.getTaxonomy(db).map((t) => [t.name, t.description]));
+    return labelsStore.setTaxonomy(db, names.map((name) => ({ name, description: described.get(name) ?? null }))).map((t) => t.name);
+  },
   setLabel(ctx, input: unknown) {
     if (!input || typeof input !== 'object') throw new ApiFailure('setLabel needs a label object', 'BAD_REQUEST');
     return labelsStore.setLabel(ctx.db(), input as LabelInput);

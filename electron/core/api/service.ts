@@ -5,9 +5,9 @@
  * Threads: this object lives on the thread that serves the UI and never runs a query itself.
  * - reads go to a small pool of query workers (electron/core/workers/query-worker.ts), each with a
  *   read-only connection to the open case;
- * - fact-based computations (budgets, comparisons, budget status) go to one "facts" worker, which keeps
+ * - fact-based computations (budgets, comparisons, budget status, the postmortem template) go to one "facts" worker, which keeps
  *   the case's run facts cached between calls;
- * - writes (labels, postmortem, affected set) go to one writer worker holding the single writable
+ * - writes (labels, taxonomy, postmortem, affected set) go to one writer worker holding the single writable
  *   connection, so they are serialized;
  * - imports run in their own writer/reader workers (electron/core/import/run-import.ts).
  */
@@ -41,6 +41,7 @@ import type {
   RunPage,
   RunQuery,
   SqlResult,
+  Step,
   VerifyReport,
 } from '../../../shared/api';
 import type { ImportResult } from '../../../shared/import-types';
@@ -352,8 +353,13 @@ export class CasefileService implements CasefileApi {
     return this.read('facets', [q ?? {}]);
   }
 
+  /** Lean for a large run (span and log steps without `data`: handlers.ts leanRun); getStep has the rest. */
   getRun(runId: string): Promise<ReconstructedRun> {
     return this.read('getRun', [runId]);
+  }
+
+  getStep(runId: string, stepId: string): Promise<Step> {
+    return this.read('getStep', [runId, stepId]);
   }
 
   diffRuns(a: string, b: string): Promise<RunDiff> {
@@ -397,12 +403,23 @@ export class CasefileService implements CasefileApi {
     return this.read('labelHistory');
   }
 
-  getPostmortem(): Promise<Postmortem> {
-    return this.read('getPostmortem');
+  taxonomy(): Promise<string[]> {
+    return this.read('taxonomy');
+  }
+
+  /**
+   * The saved postmortem; while nothing was saved (revision 0), the blameless template generated from the
+   * evidence, labels and budget report — made on the facts worker, which keeps the budget report cached.
+   */
+  async getPostmortem(): Promise<Postmortem> {
+    const pm = await this.read<Postmortem>('getPostmortem');
+    if (pm.revision > 0 || pm.markdown.trim()) return pm;
+    return this.fact<Postmortem>('postmortemOrTemplate');
   }
 
   // ---------------------------------------------------------------- writes (the writer worker)
 
+  /** With q.runIds: exactly those runs (each must exist; the other filters are ignored). */
   saveAffectedSet(q: RunQuery, note?: string): Promise<{ count: number }> {
     return this.write('saveAffectedSet', [q ?? {}, note ?? null]);
   }
@@ -413,6 +430,10 @@ export class CasefileService implements CasefileApi {
 
   deleteLabel(labelId: number): Promise<void> {
     return this.write('deleteLabel', [labelId]);
+  }
+
+  setTaxonomy(categories: string[]): Promise<string[]> {
+    return this.write('setTaxonomy', [categories]);
   }
 
   savePostmortem(markdown: string, baseRevision: number): Promise<Postmortem> {

@@ -10,7 +10,8 @@ import type { Db } from '../store/db';
 import { RunsDeriveStore, type FindingRow } from '../store/runs-derive';
 import { inferDecisionLinks, resolveSharedTraces } from './correlate';
 import { LineageIndex, lineageGraph } from './lineage';
-import { countAllRuns, lineageRecords } from '../store/runs-store';
+import { computeRunsSummary, countAllRuns, lineageRecords, setMetaValue, setRunsSummary } from '../store/runs-store';
+import { cacheOverview } from './overview';
 
 export interface DeriveOptions {
   /** derive even when the evidence did not change */
@@ -49,12 +50,10 @@ export function deriveRuns(db: Db, opts: DeriveOptions = {}): DeriveResult {
   try {
     store.clear();
     mark('clear');
-    store.checkAuditHashes();
-    mark('audit-hashes');
-    store.aggregateAudit();
-    mark('aggregate-audit');
-    store.aggregateSpans();
-    mark('aggregate-spans');
+    store.scan();
+    mark('scan');
+    store.aggregate(skewUs);
+    mark('aggregate');
     store.linkTraces();
     mark('traces');
     store.auditDecisions();
@@ -140,6 +139,10 @@ export function deriveRuns(db: Db, opts: DeriveOptions = {}): DeriveResult {
     store.buildFts();
     mark('fts');
     store.refreshHarmful();
+    setRunsSummary(db, computeRunsSummary(db));
+    setMetaValue(db, 'recon.histogram', '');
+    cacheOverview(db);
+    mark('summary');
     store.setDerivedSignature(sig);
     store.dropTemps();
     store.commit();
@@ -148,8 +151,9 @@ export function deriveRuns(db: Db, opts: DeriveOptions = {}): DeriveResult {
     mark('analyze');
   } catch (e) {
     store.rollback();
-    store.dropTemps();
     throw e;
+  } finally {
+    store.end();
   }
   const runs = countAllRuns(db);
   return { skipped: false, runs, ms: Math.round(performance.now() - t0), phases };

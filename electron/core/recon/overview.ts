@@ -3,7 +3,7 @@
  */
 import type { CaseOverview, FindingCode, RunFact, RunQuery, Verdict } from '../../../shared/api';
 import type { Db } from '../store/db';
-import { completenessCounts, runFactRows, runTimeRange, startHistogram, tagCountsWithPrefix } from '../store/runs-store';
+import { harmfulHistogram, metaValue, runFactRows, runsSummary, setMetaValue, startHistogram, tagCountsWithPrefix } from '../store/runs-store';
 
 const NICE_STEPS_US = [1, 5, 15, 30, 60, 180, 360, 720, 1440, 2880, 10080].map((min) => min * 60_000_000);
 
@@ -16,16 +16,40 @@ export function bucketWidth(from: number, to: number, maxBuckets = 96): number {
 
 export type OverviewParts = Pick<CaseOverview, 'auditCompleteness' | 'timeRange' | 'histogram' | 'topReasonCodes' | 'findingCounts'>;
 
+const HISTOGRAM_KEY = 'recon.histogram';
+
+/** Run starts per bucket over the case's time range (kept at derivation for the default bucket count). */
+function runStarts(db: Db, from: number, to: number, maxBuckets: number): { start: number; width: number; runs: number[] } {
+  const cached = metaValue(db, HISTOGRAM_KEY);
+  if (cached) {
+    const h = JSON.parse(cached) as { maxBuckets: number; rangeFrom: number; rangeTo: number; start: number; width: number; runs: number[] };
+    if (h.maxBuckets === maxBuckets && h.rangeFrom === from && h.rangeTo === to) return h;
+  }
+  const width = bucketWidth(from, to, maxBuckets);
+  const start = Math.floor(from / width) * width;
+  const counts = new Map(startHistogram(db, start, width).map((b) => [b.b, b.runs]));
+  const n = Math.floor((to - start) / width) + 1;
+  return { start, width, runs: Array.from({ length: n }, (_, i) => counts.get(i) ?? 0) };
+}
+
+/** Called at the end of a derivation: keeps the default histogram of run starts in meta. */
+export function cacheOverview(db: Db): void {
+  const s = runsSummary(db);
+  if (s.from === null || s.to === null) return;
+  const h = runStarts(db, s.from, s.to, DEFAULT_BUCKETS);
+  setMetaValue(db, HISTOGRAM_KEY, JSON.stringify({ maxBuckets: DEFAULT_BUCKETS, rangeFrom: s.from, rangeTo: s.to, ...h }));
+}
+
+const DEFAULT_BUCKETS = 96;
+
 export function overviewParts(db: Db, opts: { maxBuckets?: number; topReasons?: number } = {}): OverviewParts {
-  const { total, complete } = completenessCounts(db);
-  const timeRange = runTimeRange(db);
+  const { total, complete, from: rangeFrom, to: rangeTo } = runsSummary(db);
+  const timeRange = { from: rangeFrom, to: rangeTo };
   let histogram: OverviewParts['histogram'] = [];
-  if (timeRange.from !== null && timeRange.to !== null) {
-    const w = bucketWidth(timeRange.from, timeRange.to, opts.maxBuckets);
-    const from = Math.floor(timeRange.from / w) * w;
-    const counts = new Map(startHistogram(db, from, w).map((b) => [b.b, b]));
-    const n = Math.floor((timeRange.to - from) / w) + 1;
-    histogram = Array.from({ length: n }, (_, i) => ({ from: from + i * w, to: from + (i + 1) * w, runs: counts.get(i)?.runs ?? 0, harmful: counts.get(i)?.harmful ?? 0 }));
+  if (rangeFrom !== null && rangeTo !== null) {
+    const { start, width, runs } = runStarts(db, rangeFrom, rangeTo, opts.maxBuckets ?? DEFAULT_BUCKETS);
+    const harmful = new Map(harmfulHistogram(db, start, width).map((b) => [b.b, b.harmful]));
+    histogram = runs.map((n, i) => ({ from: start + i * width, to: start + (i + 1) * width, runs: n, harmful: harmful.get(i) ?? 0 }));
   }
   return {
     auditCompleteness: { ratio: total ? complete / total : 1, complete, total },

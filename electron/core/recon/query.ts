@@ -90,7 +90,8 @@ export function listRuns(db: Db, query: RunQuery): RunPage {
   const fts = toFtsQuery(q.search);
   if (q.search && !fts) return { rows: [], nextCursor: null, total: 0 };
   const after = decodeCursor(q, q.cursor);
-  const rows = queryRunPage(db, q, fts, after, limit);
+  const total = countRuns(db, q, fts);
+  const rows = total === 0 ? [] : queryRunPage(db, q, fts, after, limit, total);
   const more = rows.length > limit;
   const page = more ? rows.slice(0, limit) : rows;
   const tags = tagsOfRuns(
@@ -121,7 +122,7 @@ export function listRuns(db: Db, query: RunQuery): RunPage {
       inAffectedSet: r.in_affected === 1,
     };
   });
-  return { rows: out, nextCursor: more ? encodeCursor(q, page[page.length - 1]!) : null, total: countRuns(db, q, fts) };
+  return { rows: out, nextCursor: more ? encodeCursor(q, page[page.length - 1]!) : null, total };
 }
 
 export function facets(db: Db, query: RunQuery): Facets {

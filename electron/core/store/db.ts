@@ -9,6 +9,8 @@ const LATEST_VERSION = Math.max(0, ...MIGRATIONS.map((m) => m.version));
 
 export interface OpenOptions {
   readonly?: boolean;
+  /** memory-map the file for reads (default true); the import writer turns it off to keep its RSS flat */
+  mmap?: boolean;
   /** create the file if missing (default true unless readonly) */
   create?: boolean;
 }
@@ -37,7 +39,7 @@ export function openDb(file: string, opts: OpenOptions = {}): Db {
   }
   db.pragma('cache_size = -65536'); // 64 MiB page cache
   db.pragma('temp_store = MEMORY');
-  db.pragma('mmap_size = 268435456');
+  db.pragma(`mmap_size = ${opts.mmap === false ? 0 : 268435456}`);
   return db;
 }
 

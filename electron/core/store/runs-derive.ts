@@ -12,15 +12,17 @@
  *  - decision-id  an OPA decision whose decision_id an audit policy.decision event of a run names
  *  - session-id / time-window  (inferred) — computed in recon/correlate.ts, stored here as run_links
  */
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { Db } from './db';
 import { auditEventHash } from '../../../shared/audit';
 import { guessLanguage } from '../../../shared/sli';
 
-const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
+// crypto.hash (one-shot, about twice as fast) where the runtime has it
+const oneShot = (crypto as { hash?: (alg: string, data: string) => string }).hash;
+const sha256 = oneShot ? (s: string) => oneShot('sha256', s) : (s: string) => crypto.createHash('sha256').update(s, 'utf8').digest('hex');
 
 /** Bump when the derivation changes: cases derived by an older build are re-derived on open. */
-export const DERIVE_VERSION = 1;
+export const DERIVE_VERSION = 2;
 
 export interface ChainProblem {
   eventId: string | null;
@@ -52,21 +54,19 @@ export interface LinkRow {
 // ----------------------------------------------------------------------------------------------- JS functions
 
 const AUDIT_PREFIX = '{"origin":"casefile","event":';
-const HASH_TAIL = /,"hash":"([0-9a-f]{64})"\}$/;
-const PREV_HASH = /"prev_hash":(null|"([0-9a-f]{64})")/;
 
 /** The content check of one audit event (its own hash against its content), or null when fine / unhashed. */
 export function auditHashProblem(data: string): string | null {
   // Fast path: the stored event text without its trailing "hash" member, hashed as is. Producers that write
   // canonical JSON (sorted keys, hash last) verify here without parsing; anything else takes the full path.
-  if (data.startsWith(AUDIT_PREFIX) && data.endsWith('}}')) {
-    const text = data.slice(AUDIT_PREFIX.length, -1);
-    const m = HASH_TAIL.exec(text);
-    if (m) {
-      const body = `${text.slice(0, -m[0].length)}}`;
-      const pm = PREV_HASH.exec(body);
-      if (sha256(`${pm?.[2] ?? ''}\n${body}`) === m[1]) return null;
-    }
+  // data = {"origin":"casefile","event":{…,"hash":"<64 hex>"}}: the tail ,"hash":"…"}} is 76 characters
+  const n = data.length;
+  if (data.startsWith(AUDIT_PREFIX) && n > AUDIT_PREFIX.length + 76 && data.startsWith(',"hash":"', n - 76) && data.endsWith('"}}')) {
+    const hash = data.slice(n - 67, n - 3);
+    const body = `${data.slice(AUDIT_PREFIX.length, n - 76)}}`;
+    const at = body.indexOf('"prev_hash":"');
+    const prev = at >= 0 ? body.slice(at + 13, at + 77) : '';
+    if (sha256(`${prev}\n${body}`) === hash) return null;
   }
   let ev: Record<string, unknown>;
   try {
@@ -148,16 +148,6 @@ function aggregate<T>(db: Db, name: string, opts: { start: () => T; step: (acc: 
 function registerFunctions(db: Db): void {
   db.function('cf_lang', { deterministic: true }, (text: unknown) => (typeof text === 'string' && text !== '' ? guessLanguage(text) : null));
   db.function('cf_audit_hash_problem', { deterministic: true }, (data: unknown) => (typeof data === 'string' ? auditHashProblem(data) : null));
-  // one call per run: the run's chained events as `seq␟event_id␟prev␟hash␟bad` joined by ␞, in id order
-  db.function('cf_chain', { deterministic: true }, (text: unknown) => {
-    if (typeof text !== 'string' || text === '') return null;
-    const evs: ChainEv[] = text.split('\u001e').map((row, i) => {
-      const [seq, eventId, prev, hash, bad] = row.split('\u001f');
-      return { id: i, seq: seq ? Number(seq) : null, eventId: eventId || null, prev: prev || null, hash: hash || null, bad: bad || null };
-    });
-    const p = checkChain(evs);
-    return p ? JSON.stringify(p) : null;
-  });
   // one call per trace: `span:parent` pairs joined by commas
   db.function('cf_span_tree', { deterministic: true }, (text: unknown) => {
     if (typeof text !== 'string' || text === '') return null;
@@ -214,12 +204,48 @@ export function versionFromSpanModel(value: string, auditName: string | null): s
 
 // ----------------------------------------------------------------------------------------------- the store
 
-/** Model sources by rank (lower wins), as ModelVersionInfo.source spells them. */
-export const SPAN_MODEL_SOURCES = ['gen_ai.response.model', 'gen_ai.request.model', 'llm.model_name', 'langfuse', 'langsmith', 'llm.model_name'] as const;
+/** Secondary indexes of the runs table (as migration 002 creates them), dropped and rebuilt around each derivation. */
+const RUNS_INDEXES: Array<{ name: string; sql: string }> = [
+  { name: 'runs_started', sql: 'CREATE INDEX IF NOT EXISTS runs_started ON runs(started, run_id)' },
+  { name: 'runs_workflow', sql: 'CREATE INDEX IF NOT EXISTS runs_workflow ON runs(workflow, rid)' },
+  { name: 'runs_tier', sql: 'CREATE INDEX IF NOT EXISTS runs_tier ON runs(tier, rid)' },
+  { name: 'runs_model', sql: 'CREATE INDEX IF NOT EXISTS runs_model ON runs(model_version, rid)' },
+  { name: 'runs_has_write', sql: 'CREATE INDEX IF NOT EXISTS runs_has_write ON runs(has_write, rid)' },
+  { name: 'runs_duration', sql: 'CREATE INDEX IF NOT EXISTS runs_duration ON runs(duration, rid)' },
+  { name: 'runs_nfindings', sql: 'CREATE INDEX IF NOT EXISTS runs_nfindings ON runs(n_findings, rid)' },
+  { name: 'runs_harmful', sql: 'CREATE INDEX IF NOT EXISTS runs_harmful ON runs(harmful, rid) WHERE harmful IS NOT NULL' },
+  { name: 'runs_session', sql: 'CREATE INDEX IF NOT EXISTS runs_session ON runs(session_id) WHERE session_id IS NOT NULL' },
+];
 
+const TEMPS = [
+  't_rec', 't_pairs', 't_weak', 't_aud', 't_tr', 't_gspan', 't_adec', 't_opa', 't_asp', 't_sp', 't_rspan', 't_dm', 't_dfacts', 't_logs', 't_rg', 't_ids',
+  't_base', 't_rdec', 't_rreason', 't_tools', 't_steps', 't_dagg', 't_ragg', 't_tagg', 't_xagg', 't_magg',
+];
+
+/**
+ * The derivation's SQL. Everything starts from ONE sequential scan of `records` (scan()) into a compact
+ * temp table t_rec: the columns later steps need, JSON fields extracted once (per event type), the hash
+ * chain fields read as substrings. All grouping then works on temp tables (sorted on disk: temp_store is
+ * FILE during a derivation), never on the records' JSON, and never by random access into a large case.
+ * The only lookups into `records` afterwards are by index for the few rows findings point at.
+ */
 export class RunsDeriveStore {
   constructor(private readonly db: Db) {
     registerFunctions(db);
+  }
+
+  /** Statement timings, when CASEFILE_DERIVE_TRACE is set (printed to stderr): the derivation's profile. */
+  private readonly trace = typeof process !== 'undefined' && !!process.env.CASEFILE_DERIVE_TRACE;
+
+  /** Runs a script statement by statement (statements end with ';' at the end of a line). */
+  private execAll(script: string): void {
+    for (const stmt of script.split(/;\s*\n/)) {
+      const sql = stmt.trim();
+      if (!sql || /^(--[^\n]*\n?\s*)*$/.test(sql)) continue;
+      const t0 = this.trace ? performance.now() : 0;
+      this.db.exec(sql);
+      if (this.trace) process.stderr.write(`  ${(performance.now() - t0).toFixed(0).padStart(7)} ms  ${sql.replace(/--[^\n]*\n/g, '').replace(/\s+/g, ' ').slice(0, 110)}\n`);
+    }
   }
 
   evidenceSignature(): string {
@@ -234,8 +260,28 @@ export class RunsDeriveStore {
     this.db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('recon.runs_signature', ?)").run(sig);
   }
 
+  /** Starts a derivation: temp tables and sorts go to temporary files for its duration (end() restores). */
   begin(): void {
+    this.saved = {
+      temp_store: this.db.pragma('temp_store', { simple: true }) as number,
+      cache_size: this.db.pragma('cache_size', { simple: true }) as number,
+      threads: this.db.pragma('threads', { simple: true }) as number,
+    };
+    this.db.pragma('temp_store = FILE');
+    this.db.pragma('cache_size = -262144'); // 256 MiB for the sorts
+    this.db.pragma('threads = 2'); // the sorter may use a helper thread
     this.db.exec('BEGIN IMMEDIATE');
+  }
+  private saved: { temp_store: number; cache_size: number; threads: number } | null = null;
+  /** After commit or rollback: back to the connection's settings. */
+  end(): void {
+    this.dropTemps();
+    if (this.saved && !this.db.inTransaction) {
+      this.db.pragma(`temp_store = ${this.saved.temp_store}`);
+      this.db.pragma(`cache_size = ${this.saved.cache_size}`);
+      this.db.pragma(`threads = ${this.saved.threads}`);
+      this.saved = null;
+    }
   }
   commit(): void {
     this.db.exec('COMMIT');
@@ -246,36 +292,191 @@ export class RunsDeriveStore {
 
   clear(): void {
     this.dropTemps();
-    this.db.exec(`
+    this.execAll(`
       DELETE FROM runs; DELETE FROM run_tags; DELETE FROM run_tag_counts; DELETE FROM run_traces;
       DELETE FROM run_links; DELETE FROM run_findings;
       INSERT INTO runs_fts(runs_fts) VALUES ('delete-all');
       DROP INDEX IF EXISTS run_tags_rid;
     `);
+    // the runs' secondary indexes are rebuilt in bulk after the insert (finalize)
+    for (const ix of RUNS_INDEXES) this.db.exec(`DROP INDEX IF EXISTS ${ix.name}`);
   }
 
   dropTemps(): void {
-    for (const t of ['t_pairs', 't_weak', 't_aud', 't_adec', 't_tr', 't_smodel', 't_rspan', 't_dm', 't_dfacts', 't_ids', 't_base', 't_rdec', 't_rreason', 't_tools', 't_logs', 't_gspan', 't_steps', 't_rg'])
-      this.db.exec(`DROP TABLE IF EXISTS temp.${t}`);
+    for (const t of TEMPS) this.db.exec(`DROP TABLE IF EXISTS temp.${t}`);
+  }
+
+  // ------------------------------------------------------------------ the scan
+
+  /**
+   * One sequential pass over the records (lineage excepted) into t_rec. Audit events whose own hash was never
+   * checked (id above the watermark) are checked here, once (audit_hash_bad). Returns the number of records.
+   */
+  scan(): number {
+    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'recon.audit_hash_checked'").get() as { value: string } | undefined;
+    const watermark = row ? Number(row.value) : 0;
+    this.execAll(`
+      CREATE TEMP TABLE t_rec (
+        id INTEGER NOT NULL, kind TEXT NOT NULL, name TEXT, key TEXT, run_id TEXT, trace_id TEXT, span_id TEXT, parent TEXT, ts INTEGER, end_ts INTEGER,
+        a_seq INTEGER, a_prev TEXT, a_hash TEXT, h_bad TEXT,
+        a_wf TEXT, a_tier TEXT, a_session TEXT, a_sig TEXT, a_appr TEXT, a_in TEXT, a_ftxt TEXT, a_tool TEXT,
+        a_mver TEXT, a_mname TEXT, a_mprov TEXT, a_did TEXT, a_dout TEXT, a_dpol TEXT, a_dreasons TEXT, a_write TEXT,
+        s_links INTEGER, s_session TEXT, s_wf TEXT, g_json TEXT,
+        o_did TEXT, o_out TEXT, o_reasons TEXT, o_pol TEXT, o_wf TEXT,
+        PRIMARY KEY (kind, id)
+      ) WITHOUT ROWID;
+    `);
+    // JSON is parsed once per row (json_extract caches the parse between the calls of one row), which costs
+    // less than even a few substring searches (instr) over the same text.
+    const r = this.db
+      .prepare(
+        `INSERT INTO t_rec
+         SELECT id, kind, name, CASE WHEN kind IN ('audit', 'decision') THEN key END, run_id, trace_id, span_id, parent_span_id, ts, end_ts,
+           -- audit: the hash chain fields, then per-type fields
+           CASE WHEN kind = 'audit' THEN json_extract(data, '$.event.seq') END,
+           CASE WHEN kind = 'audit' THEN json_extract(data, '$.event.prev_hash') END,
+           CASE WHEN kind = 'audit' THEN json_extract(data, '$.event.hash') END,
+           CASE WHEN kind = 'audit' AND id > ? THEN cf_audit_hash_problem(data) END,
+           CASE WHEN kind = 'audit' AND name = 'run.start' THEN json_extract(data, '$.event.workflow') END,
+           CASE WHEN kind = 'audit' AND name = 'run.start' THEN json_extract(data, '$.event.tier') END,
+           CASE WHEN kind = 'audit' AND name = 'run.start' THEN json_extract(data, '$.event.session_id') END,
+           CASE WHEN kind = 'audit' AND name = 'user.signal' THEN json_extract(data, '$.event.signal.kind') END,
+           CASE WHEN kind = 'audit' AND name = 'approval' THEN json_extract(data, '$.event.approval.decision') END,
+           CASE WHEN kind = 'audit' AND name = 'input' THEN coalesce(json_extract(data, '$.event.input.text'), json_extract(data, '$.event.input'), '') END,
+           CASE WHEN kind = 'audit' THEN CASE name
+             WHEN 'input' THEN coalesce(json_extract(data, '$.event.input.text'), json_extract(data, '$.event.input'))
+             WHEN 'output' THEN coalesce(json_extract(data, '$.event.output.text'), json_extract(data, '$.event.output'))
+             WHEN 'model.call' THEN coalesce(json_extract(data, '$.event.output.content'), json_extract(data, '$.event.output.text'), json_extract(data, '$.event.output'))
+             WHEN 'user.signal' THEN json_extract(data, '$.event.signal.note')
+             WHEN 'retrieval' THEN json_extract(data, '$.event.input')
+             WHEN 'write' THEN json_extract(data, '$.event.write.field') || ' ' || coalesce(json_extract(data, '$.event.write.before'), '') || ' ' || coalesce(json_extract(data, '$.event.write.after'), '')
+           END END,
+           CASE WHEN kind = 'audit' AND name = 'tool.call' THEN json_extract(data, '$.event.tool.name') END,
+           CASE WHEN kind = 'audit' AND name IN ('model.call', 'run.start') THEN json_extract(data, '$.event.model.version') END,
+           CASE WHEN kind = 'audit' AND name IN ('model.call', 'run.start') THEN json_extract(data, '$.event.model.name') END,
+           CASE WHEN kind = 'audit' AND name IN ('model.call', 'run.start') THEN json_extract(data, '$.event.model.provider') END,
+           CASE WHEN kind = 'audit' AND name = 'policy.decision' THEN json_extract(data, '$.event.decision.decision_id') END,
+           CASE WHEN kind = 'audit' AND name = 'policy.decision' THEN json_extract(data, '$.event.decision.decision') END,
+           CASE WHEN kind = 'audit' AND name = 'policy.decision' THEN json_extract(data, '$.event.decision.policy_id') END,
+           CASE WHEN kind = 'audit' AND name = 'policy.decision' THEN json_extract(data, '$.event.decision.reason_codes') END,
+           CASE WHEN kind = 'audit' AND name = 'write' THEN coalesce(json_extract(data, '$.event.write.system'), '?') || ' ' || coalesce(json_extract(data, '$.event.write.record'), '') || '.' || coalesce(json_extract(data, '$.event.write.field'), '') END,
+           -- spans: link flag, session, root workflow, GenAI facts as one small JSON array
+           CASE WHEN kind = 'span' THEN json_array_length(data, '$.links') > 0 END,
+           CASE WHEN kind = 'span' THEN json_extract(data, '$.sessionId') END,
+           CASE WHEN kind = 'span' AND parent_span_id IS NULL THEN json_extract(data, '$.attributes."casefile.workflow"') END,
+           CASE WHEN kind = 'span' AND json_type(data, '$.genai') = 'object' THEN
+             json_array(json_extract(data, '$.attributes."gen_ai.response.model"'), json_extract(data, '$.attributes."gen_ai.request.model"'),
+                        json_extract(data, '$.attributes."llm.model_name"'), json_extract(data, '$.origin'), json_extract(data, '$.genai.responseModel'),
+                        json_extract(data, '$.genai.requestModel'), json_extract(data, '$.genai.system'), json_extract(data, '$.genai.toolName')) END,
+           -- OPA decisions
+           CASE WHEN kind = 'decision' THEN json_extract(data, '$.decisionId') END,
+           CASE WHEN kind = 'decision' THEN json_extract(data, '$.decision') END,
+           CASE WHEN kind = 'decision' THEN json_extract(data, '$.reasonCodes') END,
+           CASE WHEN kind = 'decision' THEN json_extract(data, '$.policyId') END,
+           CASE WHEN kind = 'decision' THEN json_extract(data, '$.input.workflow') END
+         FROM records WHERE kind <> 'lineage' ORDER BY id`,
+      )
+      .run(watermark);
+    this.db.exec(`INSERT OR REPLACE INTO audit_hash_bad(record_id, problem) SELECT id, h_bad FROM t_rec WHERE h_bad IS NOT NULL`);
+    const max = (this.db.prepare('SELECT coalesce(max(id), 0) AS m FROM records').get() as { m: number }).m;
+    this.db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('recon.audit_hash_checked', ?)").run(String(max));
+    return r.changes;
+  }
+
+  /** Per-run facts from the audit events, per-trace facts from the spans, and the subsets later steps join on. */
+  aggregate(skewUs: number): void {
+    this.execAll(`
+      CREATE TEMP TABLE t_aud AS
+      SELECT run_id,
+        count(*) AS n_audit,
+        min(CASE WHEN name <> 'user.signal' THEN ts END) AS started,
+        max(CASE WHEN name <> 'user.signal' THEN ts END) AS ended,
+        sum(name = 'write') AS n_writes,
+        sum(a_sig = 'undo') AS n_undo, sum(a_sig = 'rerun') AS n_rerun, sum(a_sig = 'escalation') AS n_esc_sig, sum(a_sig = 'complaint') AS n_complaint,
+        sum(a_appr = 'rejected') AS n_appr_rej,
+        sum(length(a_in)) AS input_len,
+        cf_lang(substr(group_concat(a_in, ' '), 1, 400)) AS input_lang,
+        max(a_wf) AS wf, max(a_tier) AS tier, max(a_session) AS session_id, sum(name = 'run.start') AS n_start,
+        group_concat(DISTINCT replace(replace(a_tool, ' ', '_'), ',', '_')) AS tools,
+        cf_first_model(CASE WHEN name = 'model.call' THEN 0 ELSE 1 END + CASE WHEN a_mver IS NULL THEN 2 ELSE 0 END, ts, id, a_mver, a_mname, a_mprov, key)
+          FILTER (WHERE a_mver IS NOT NULL OR a_mname IS NOT NULL) AS model,
+        -- hash chain, structurally: in chain order (seq, else file order), every prev_hash must be the previous
+        -- event's hash and the first one null. Compared as strings of 16-character prefixes; runs that fail (or
+        -- mix events with and without seq, or have an event whose own hash is wrong) are re-checked in full.
+        group_concat(coalesce(substr(a_prev, 1, 16), ''), '' ORDER BY a_seq, id) FILTER (WHERE a_hash IS NOT NULL OR a_prev IS NOT NULL) AS chain_prevs,
+        group_concat(substr(a_hash, 1, 16), '' ORDER BY a_seq, id) FILTER (WHERE a_hash IS NOT NULL OR a_prev IS NOT NULL) AS chain_hashes,
+        count(a_seq) AS n_seq,
+        max(h_bad IS NOT NULL OR EXISTS (SELECT 1 FROM audit_hash_bad b WHERE b.record_id = t_rec.id)) FILTER (WHERE a_hash IS NOT NULL) AS chain_bad,
+        sum(a_hash IS NOT NULL OR a_prev IS NOT NULL) AS n_chained,
+        count(DISTINCT trace_id) AS n_traces, min(trace_id) AS trace1, max(trace_id) AS trace2,
+        group_concat(a_ftxt, char(10)) AS ftxt
+      FROM t_rec WHERE kind = 'audit' AND run_id IS NOT NULL
+      GROUP BY run_id;
+      CREATE UNIQUE INDEX temp.t_aud_run ON t_aud(run_id);
+      ALTER TABLE t_aud ADD COLUMN chain_suspect INTEGER NOT NULL DEFAULT 0;
+      UPDATE t_aud SET chain_suspect = 1
+        WHERE n_chained > 0 AND (chain_bad = 1 OR n_chained < n_audit OR (n_seq > 0 AND n_seq < n_audit)
+               OR length(chain_hashes) <> 16 * n_chained OR chain_prevs IS NOT substr(chain_hashes, 1, 16 * (n_chained - 1)));
+
+      CREATE TEMP TABLE t_tr AS
+      SELECT trace_id, count(*) AS n_spans, min(ts) AS first_ts, max(coalesce(end_ts, ts)) AS last_ts,
+        cf_span_tree(group_concat(span_id || ':' || coalesce(parent, ''), ',')) AS tree,
+        max(s_session) AS session_id, max(s_wf) AS wf, max(s_links) AS has_links,
+        count(DISTINCT run_id) AS n_runs, min(run_id) AS run1, max(run_id) AS run2
+      FROM t_rec WHERE kind = 'span' AND trace_id IS NOT NULL
+      GROUP BY trace_id;
+      CREATE UNIQUE INDEX temp.t_tr_trace ON t_tr(trace_id);
+
+      CREATE TEMP TABLE t_gspan AS
+        SELECT id, trace_id, span_id, ts,
+          g_json ->> 7 AS tool,
+          CASE WHEN g_json ->> 0 IS NOT NULL THEN 0 WHEN g_json ->> 1 IS NOT NULL THEN 1 WHEN g_json ->> 2 IS NOT NULL THEN 2
+               WHEN coalesce(g_json ->> 4, g_json ->> 5) IS NULL THEN NULL
+               WHEN g_json ->> 3 = 'langfuse' THEN 3 WHEN g_json ->> 3 = 'langsmith' THEN 4 ELSE 5 END AS mrank,
+          coalesce(g_json ->> 0, g_json ->> 1, g_json ->> 2, g_json ->> 4, g_json ->> 5) AS model,
+          g_json ->> 6 AS provider
+        FROM t_rec WHERE kind = 'span' AND g_json IS NOT NULL;
+      CREATE INDEX temp.t_gspan_trace ON t_gspan(trace_id);
+      CREATE TEMP TABLE t_sp AS SELECT id, trace_id, span_id, ts, end_ts, name, g_json IS NOT NULL AS g FROM t_rec WHERE kind = 'span';
+      CREATE INDEX temp.t_sp_ts ON t_sp(trace_id, span_id);
+      -- audit events and the spans they name: the GenAI spans they stand for (not steps of their own), and the
+      -- pairs whose clocks disagree by more than the threshold (CLOCK_SKEW)
+      CREATE TEMP TABLE t_asp AS
+        SELECT run_id, key, span_id, sname, sid, g, off, later FROM (
+          SELECT a.run_id, a.key, a.span_id, s.name AS sname, s.id AS sid, s.g,
+            CASE WHEN a.ts < s.ts THEN s.ts - a.ts WHEN a.ts > coalesce(s.end_ts, s.ts) THEN a.ts - coalesce(s.end_ts, s.ts) ELSE 0 END AS off,
+            a.ts < s.ts AS later
+          FROM t_rec a JOIN t_sp s ON s.trace_id = a.trace_id AND s.span_id = a.span_id
+          WHERE a.kind = 'audit' AND a.span_id IS NOT NULL AND a.trace_id IS NOT NULL AND a.ts IS NOT NULL AND s.ts IS NOT NULL
+        ) WHERE g = 1 OR off > ${Math.max(0, Math.floor(skewUs))};
+      CREATE INDEX temp.t_asp_sid ON t_asp(sid, run_id);
+      CREATE TEMP TABLE t_adec AS
+        SELECT id AS aid, run_id, ts, key, a_did AS did, a_dout AS outcome, a_dpol AS policy_id, a_dreasons AS reasons FROM t_rec WHERE kind = 'audit' AND name = 'policy.decision';
+      CREATE INDEX temp.t_adec_run ON t_adec(run_id, ts);
+      CREATE INDEX temp.t_adec_did ON t_adec(did) WHERE did IS NOT NULL;
+      CREATE TEMP TABLE t_opa AS
+        SELECT id, key, run_id, trace_id, span_id, ts, o_did AS did, o_out AS outcome, o_reasons AS reasons, o_pol AS policy_id, o_wf AS wf FROM t_rec WHERE kind = 'decision';
+      CREATE INDEX temp.t_opa_did ON t_opa(did);
+    `);
   }
 
   // ------------------------------------------------------------------ correlation: traces
 
   /** run_traces: trace-id, span-link, trace-as-run; then marks traces carried by several runs as shared. */
   linkTraces(): void {
-    this.db.exec(`
+    this.execAll(`
       -- (run id, trace id) pairs: audit ones from t_aud, span ones from t_tr (both hold up to two per group,
       -- the rest is read back for the rare groups with more), decisions and logs directly
       CREATE TEMP TABLE t_pairs AS
         SELECT run_id, trace1 AS trace_id, 'a' AS src FROM t_aud WHERE trace1 IS NOT NULL
         UNION SELECT run_id, trace2, 'a' FROM t_aud WHERE trace2 IS NOT NULL
-        UNION SELECT run_id, trace_id, 'a' FROM records
-          WHERE run_id IN (SELECT run_id FROM t_aud WHERE n_traces > 2) AND +kind = 'audit' AND trace_id IS NOT NULL
+        UNION SELECT run_id, trace_id, 'a' FROM t_rec
+          WHERE kind = 'audit' AND trace_id IS NOT NULL AND run_id IN (SELECT run_id FROM t_aud WHERE n_traces > 2)
         UNION SELECT run1, trace_id, 's' FROM t_tr WHERE run1 IS NOT NULL
         UNION SELECT run2, trace_id, 's' FROM t_tr WHERE run2 IS NOT NULL
-        UNION SELECT run_id, trace_id, 's' FROM records
-          WHERE trace_id IN (SELECT trace_id FROM t_tr WHERE n_runs > 2) AND +kind = 'span' AND run_id IS NOT NULL
-        UNION SELECT run_id, trace_id, 'd' FROM records WHERE kind IN ('decision', 'log') AND run_id IS NOT NULL AND trace_id IS NOT NULL;
+        UNION SELECT run_id, trace_id, 's' FROM t_rec
+          WHERE kind = 'span' AND run_id IS NOT NULL AND trace_id IN (SELECT trace_id FROM t_tr WHERE n_runs > 2)
+        UNION SELECT run_id, trace_id, 'd' FROM t_rec WHERE kind IN ('decision', 'log') AND run_id IS NOT NULL AND trace_id IS NOT NULL;
       CREATE INDEX temp.t_pairs_trace ON t_pairs(trace_id);
 
       -- a span whose run id is only its tracing tool's trace id (Langfuse, LangSmith: the trace id with or
@@ -299,7 +500,8 @@ export class RunsDeriveStore {
 
       INSERT OR IGNORE INTO run_traces(run_id, trace_id, rule)
         SELECT 'trace:' || t.trace_id, t.trace_id, 'trace-as-run' FROM t_tr t
-        WHERE NOT EXISTS (SELECT 1 FROM run_traces x WHERE x.trace_id = t.trace_id);
+        WHERE NOT EXISTS (SELECT 1 FROM run_traces x WHERE x.trace_id = t.trace_id)
+        ORDER BY t.trace_id;
 
       UPDATE run_traces SET shared = 1
         WHERE trace_id IN (SELECT trace_id FROM run_traces GROUP BY trace_id HAVING count(*) > 1);
@@ -308,11 +510,12 @@ export class RunsDeriveStore {
 
   /** Records of traces carried by several runs, trace by trace (span-parent rule, recon/correlate.ts). */
   *sharedTraceRecords(): Generator<{ traceId: string; id: number; kind: string; runId: string | null; spanId: string | null; parentSpanId: string | null; ts: number | null }> {
+    if (!this.db.prepare('SELECT 1 FROM run_traces WHERE shared = 1 LIMIT 1').get()) return;
     yield* this.db
       .prepare(
-        `SELECT r.trace_id AS traceId, r.id, r.kind, r.span_id AS spanId, r.parent_span_id AS parentSpanId, r.ts,
+        `SELECT r.trace_id AS traceId, r.id, r.kind, r.span_id AS spanId, r.parent AS parentSpanId, r.ts,
            CASE WHEN EXISTS (SELECT 1 FROM t_weak w WHERE w.run_id = r.run_id AND w.trace_id = r.trace_id) THEN NULL ELSE r.run_id END AS runId
-         FROM (SELECT DISTINCT trace_id FROM run_traces WHERE shared = 1) t JOIN records r ON r.trace_id = t.trace_id
+         FROM (SELECT DISTINCT trace_id FROM run_traces WHERE shared = 1) t CROSS JOIN records x ON x.trace_id = t.trace_id CROSS JOIN t_rec r ON r.kind = x.kind AND r.id = x.id
          WHERE r.kind IN ('span', 'log', 'decision')
          ORDER BY r.trace_id, r.id`,
       )
@@ -330,23 +533,13 @@ export class RunsDeriveStore {
 
   // ------------------------------------------------------------------ correlation: decisions
 
-  /** t_adec (audit policy.decision events) and the decision-id links to OPA decisions. */
+  /** decision-id links: OPA decisions named by an audit policy.decision event of another (or no) run. */
   auditDecisions(): void {
-    this.db.exec(`
-      CREATE TEMP TABLE t_adec AS
-        SELECT id AS aid, run_id, ts, key,
-          json_extract(data, '$.event.decision.decision_id') AS did,
-          json_extract(data, '$.event.decision.decision') AS outcome,
-          json_extract(data, '$.event.decision.policy_id') AS policy_id,
-          json_extract(data, '$.event.decision.reason_codes') AS reasons
-        FROM records WHERE kind = 'audit' AND name = 'policy.decision';
-      CREATE INDEX temp.t_adec_run ON t_adec(run_id, ts);
-      CREATE INDEX temp.t_adec_did ON t_adec(did) WHERE did IS NOT NULL;
-
+    this.execAll(`
       INSERT OR IGNORE INTO run_links(run_id, record_id, rule, inferred, reason)
         SELECT a.run_id, d.id, 'decision-id', 0, NULL
-        FROM t_adec a JOIN records d ON d.key = 'decision:' || a.did
-        WHERE a.did IS NOT NULL AND +d.kind = 'decision'
+        FROM t_adec a JOIN t_opa d ON d.did = a.did
+        WHERE a.did IS NOT NULL
           AND (d.run_id IS NULL OR d.run_id <> a.run_id)
           AND NOT (d.run_id IS NULL AND EXISTS (SELECT 1 FROM run_traces rt WHERE rt.run_id = a.run_id AND rt.trace_id = d.trace_id AND rt.shared = 0));
     `);
@@ -356,8 +549,8 @@ export class RunsDeriveStore {
   unlinkedDecisions(): Array<{ id: number; ts: number | null; data: string }> {
     return this.db
       .prepare(
-        `SELECT d.id, d.ts, d.data FROM records d
-         WHERE d.kind = 'decision' AND d.run_id IS NULL
+        `SELECT d.id, d.ts, r.data FROM t_opa d JOIN records r ON r.id = d.id
+         WHERE d.run_id IS NULL
            AND NOT EXISTS (SELECT 1 FROM run_traces rt WHERE rt.trace_id = d.trace_id)
            AND NOT EXISTS (SELECT 1 FROM run_links l WHERE l.record_id = d.id)
          ORDER BY d.ts`,
@@ -365,145 +558,55 @@ export class RunsDeriveStore {
       .all() as Array<{ id: number; ts: number | null; data: string }>;
   }
 
-  // ------------------------------------------------------------------ aggregation
-
-  /** New audit events since the last derivation: check each event's own hash once (audit_hash_bad). */
-  checkAuditHashes(): number {
-    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'recon.audit_hash_checked'").get() as { value: string } | undefined;
-    const from = row ? Number(row.value) : 0;
-    const max = (this.db.prepare('SELECT coalesce(max(id), 0) AS m FROM records').get() as { m: number }).m;
-    if (max <= from) return 0;
-    const r = this.db
-      .prepare(
-        `INSERT OR REPLACE INTO audit_hash_bad(record_id, problem)
-         SELECT id, p FROM (SELECT id, cf_audit_hash_problem(data) AS p FROM records
-                            WHERE kind = 'audit' AND id > ? AND instr(data, '"hash":"') > 0)
-         WHERE p IS NOT NULL`,
-      )
-      .run(from);
-    this.db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('recon.audit_hash_checked', ?)").run(String(max));
-    return r.changes;
-  }
-
-  /** Per-run facts from audit events: one pass, one JSON parse per event. */
-  aggregateAudit(): void {
-    this.db.exec(`
-      CREATE TEMP TABLE t_aud AS
-      SELECT run_id,
-        count(*) AS n_audit,
-        min(CASE WHEN name <> 'user.signal' THEN ts END) AS started,
-        max(CASE WHEN name <> 'user.signal' THEN ts END) AS ended,
-        sum(name = 'write') AS n_writes,
-        sum(CASE WHEN name = 'user.signal' THEN json_extract(data, '$.event.signal.kind') = 'undo' ELSE 0 END) AS n_undo,
-        sum(CASE WHEN name = 'user.signal' THEN json_extract(data, '$.event.signal.kind') = 'rerun' ELSE 0 END) AS n_rerun,
-        sum(CASE WHEN name = 'user.signal' THEN json_extract(data, '$.event.signal.kind') = 'escalation' ELSE 0 END) AS n_esc_sig,
-        sum(CASE WHEN name = 'user.signal' THEN json_extract(data, '$.event.signal.kind') = 'complaint' ELSE 0 END) AS n_complaint,
-        sum(CASE WHEN name = 'approval' THEN json_extract(data, '$.event.approval.decision') = 'rejected' ELSE 0 END) AS n_appr_rej,
-        sum(CASE WHEN name = 'input' THEN length(coalesce(json_extract(data, '$.event.input.text'), json_extract(data, '$.event.input'), '')) ELSE 0 END) AS input_len,
-        cf_lang(group_concat(CASE WHEN name = 'input' THEN coalesce(json_extract(data, '$.event.input.text'), json_extract(data, '$.event.input')) END, ' ')) AS input_lang,
-        max(CASE WHEN name = 'run.start' THEN json_extract(data, '$.event.workflow') END) AS wf,
-        max(CASE WHEN name = 'run.start' THEN json_extract(data, '$.event.tier') END) AS tier,
-        max(CASE WHEN name = 'run.start' THEN json_extract(data, '$.event.session_id') END) AS session_id,
-        group_concat(DISTINCT CASE WHEN name = 'tool.call' THEN replace(replace(json_extract(data, '$.event.tool.name'), ' ', '_'), ',', '_') END) AS tools,
-        cf_first_model(CASE WHEN name = 'model.call' THEN 0 ELSE 1 END + CASE WHEN json_extract(data, '$.event.model.version') IS NULL THEN 2 ELSE 0 END,
-                       ts, id, json_extract(data, '$.event.model.version'), json_extract(data, '$.event.model.name'), json_extract(data, '$.event.model.provider'), key)
-          FILTER (WHERE name IN ('model.call', 'run.start') AND instr(data, '"model":{') > 0) AS model,
-        cf_chain(group_concat(coalesce(json_extract(data, '$.event.seq'), '') || char(31) || coalesce(json_extract(data, '$.event.event_id'), '') || char(31) ||
-                              coalesce(json_extract(data, '$.event.prev_hash'), '') || char(31) || coalesce(json_extract(data, '$.event.hash'), '') || char(31) ||
-                              coalesce((SELECT problem FROM audit_hash_bad b WHERE b.record_id = records.id), ''), char(30) ORDER BY id)
-          FILTER (WHERE instr(data, 'hash":') > 0)) AS chain,
-        sum(instr(data, 'hash":') > 0) AS n_chained,
-        count(DISTINCT trace_id) AS n_traces, min(trace_id) AS trace1, max(trace_id) AS trace2
-      FROM records WHERE kind = 'audit' AND run_id IS NOT NULL
-      GROUP BY run_id;
-      CREATE UNIQUE INDEX temp.t_aud_run ON t_aud(run_id);
-
-      UPDATE t_aud SET wf = (SELECT json_extract(r.data, '$.event.workflow') FROM records r
-                             WHERE r.run_id = t_aud.run_id AND +r.kind = 'audit' AND json_extract(r.data, '$.event.workflow') IS NOT NULL ORDER BY r.ts LIMIT 1)
-        WHERE wf IS NULL;
-      UPDATE t_aud SET tier = (SELECT json_extract(r.data, '$.event.tier') FROM records r
-                               WHERE r.run_id = t_aud.run_id AND +r.kind = 'audit' AND json_extract(r.data, '$.event.tier') IS NOT NULL ORDER BY r.ts LIMIT 1)
-        WHERE tier IS NULL;
-      UPDATE t_aud SET session_id = (SELECT json_extract(r.data, '$.event.session_id') FROM records r
-                                     WHERE r.run_id = t_aud.run_id AND +r.kind = 'audit' AND json_extract(r.data, '$.event.session_id') IS NOT NULL ORDER BY r.ts LIMIT 1)
-        WHERE session_id IS NULL AND EXISTS (SELECT 1 FROM records r WHERE r.run_id = t_aud.run_id AND +r.kind = 'audit' AND r.name <> 'run.start' AND instr(r.data, '"session_id":') > 0);
-    `);
-  }
-
-  /** Per-trace facts from spans (one pass), and the GenAI spans. */
-  aggregateSpans(): void {
-    this.db.exec(`
-      CREATE TEMP TABLE t_tr AS
-      SELECT trace_id, count(*) AS n_spans, min(ts) AS first_ts, max(coalesce(end_ts, ts)) AS last_ts,
-        cf_span_tree(group_concat(span_id || ':' || coalesce(parent_span_id, ''), ',')) AS tree,
-        max(CASE WHEN instr(data, '"sessionId":"') > 0 THEN json_extract(data, '$.sessionId') END) AS session_id,
-        max(CASE WHEN parent_span_id IS NULL AND instr(data, '"casefile.workflow"') > 0 THEN json_extract(data, '$.attributes."casefile.workflow"') END) AS wf,
-        max(instr(data, '"links":[{') > 0) AS has_links,
-        count(DISTINCT run_id) AS n_runs, min(run_id) AS run1, max(run_id) AS run2
-      FROM records WHERE kind = 'span' AND trace_id IS NOT NULL
-      GROUP BY trace_id;
-      CREATE UNIQUE INDEX temp.t_tr_trace ON t_tr(trace_id);
-
-      CREATE TEMP TABLE t_gspan AS
-      SELECT id, trace_id, span_id, ts,
-        json_extract(data, '$.genai.toolName') AS tool,
-        CASE WHEN instr(data, 'Model"') > 0 THEN
-          CASE WHEN json_extract(data, '$.attributes."gen_ai.response.model"') IS NOT NULL THEN 0
-               WHEN json_extract(data, '$.attributes."gen_ai.request.model"') IS NOT NULL THEN 1
-               WHEN json_extract(data, '$.attributes."llm.model_name"') IS NOT NULL THEN 2
-               WHEN json_extract(data, '$.origin') = 'langfuse' AND coalesce(json_extract(data, '$.genai.responseModel'), json_extract(data, '$.genai.requestModel')) IS NOT NULL THEN 3
-               WHEN json_extract(data, '$.origin') = 'langsmith' AND coalesce(json_extract(data, '$.genai.responseModel'), json_extract(data, '$.genai.requestModel')) IS NOT NULL THEN 4
-               WHEN coalesce(json_extract(data, '$.genai.responseModel'), json_extract(data, '$.genai.requestModel')) IS NOT NULL THEN 5
-          END END AS mrank,
-        CASE WHEN instr(data, 'Model"') > 0 THEN
-          coalesce(json_extract(data, '$.attributes."gen_ai.response.model"'), json_extract(data, '$.attributes."gen_ai.request.model"'), json_extract(data, '$.attributes."llm.model_name"'),
-                   json_extract(data, '$.genai.responseModel'), json_extract(data, '$.genai.requestModel')) END AS model,
-        json_extract(data, '$.genai.system') AS provider
-      FROM records WHERE kind = 'span' AND instr(data, '"genai":{') > 0;
-      CREATE INDEX temp.t_gspan_trace ON t_gspan(trace_id);
-    `);
-  }
+  // ------------------------------------------------------------------ aggregation per run
 
   /** Runs' membership of spans, decisions and logs; per-run aggregates; the t_base summary. */
   aggregateRuns(): void {
-    this.db.exec(`
+    this.execAll(`
+      -- workflow, tier, session of runs whose run.start is missing: from their other events (by index: such runs are few)
+      UPDATE t_aud SET
+        wf = (SELECT json_extract(r.data, '$.event.workflow') FROM records r
+              WHERE r.run_id = t_aud.run_id AND +r.kind = 'audit' AND json_extract(r.data, '$.event.workflow') IS NOT NULL ORDER BY r.ts LIMIT 1),
+        tier = (SELECT json_extract(r.data, '$.event.tier') FROM records r
+                WHERE r.run_id = t_aud.run_id AND +r.kind = 'audit' AND json_extract(r.data, '$.event.tier') IS NOT NULL ORDER BY r.ts LIMIT 1),
+        session_id = (SELECT json_extract(r.data, '$.event.session_id') FROM records r
+                      WHERE r.run_id = t_aud.run_id AND +r.kind = 'audit' AND json_extract(r.data, '$.event.session_id') IS NOT NULL ORDER BY r.ts LIMIT 1)
+        WHERE n_start = 0;
+
       -- spans per run: unshared traces whole, shared traces through run_links
       CREATE TEMP TABLE t_rspan AS
       SELECT run_id, sum(n) AS n_spans, min(first_ts) AS first_ts, max(last_ts) AS last_ts FROM (
         SELECT rt.run_id, t.n_spans AS n, t.first_ts, t.last_ts FROM run_traces rt JOIN t_tr t ON t.trace_id = rt.trace_id WHERE rt.shared = 0
         UNION ALL
-        SELECT l.run_id, 1, s.ts, coalesce(s.end_ts, s.ts) FROM run_links l JOIN records s ON s.id = l.record_id WHERE s.kind = 'span'
+        SELECT l.run_id, 1, s.ts, coalesce(s.end_ts, s.ts) FROM run_links l JOIN t_rec s ON s.kind = 'span' AND s.id = l.record_id
       ) GROUP BY run_id;
       CREATE UNIQUE INDEX temp.t_rspan_run ON t_rspan(run_id);
 
       -- decisions per run: own run id, unshared trace, links
       CREATE TEMP TABLE t_dm AS
-        SELECT run_id, id AS rec FROM records WHERE kind = 'decision' AND run_id IS NOT NULL
+        SELECT run_id, id AS rec FROM t_opa WHERE run_id IS NOT NULL
         UNION
-        SELECT rt.run_id, d.id FROM records d JOIN run_traces rt ON rt.trace_id = d.trace_id AND rt.shared = 0
-          WHERE d.kind = 'decision' AND d.run_id IS NULL
+        SELECT rt.run_id, d.id FROM t_opa d JOIN run_traces rt ON rt.trace_id = d.trace_id AND rt.shared = 0 WHERE d.run_id IS NULL
         UNION
-        SELECT l.run_id, l.record_id FROM run_links l JOIN records d ON d.id = l.record_id AND d.kind = 'decision';
+        SELECT l.run_id, l.record_id FROM run_links l JOIN t_opa d ON d.id = l.record_id;
       CREATE TEMP TABLE t_dfacts AS
-        SELECT m.run_id, d.id AS rec, d.ts, json_extract(d.data, '$.decision') AS outcome, json_extract(d.data, '$.reasonCodes') AS reasons,
-               json_extract(d.data, '$.decisionId') AS did, json_extract(d.data, '$.policyId') AS policy_id, json_extract(d.data, '$.input.workflow') AS wf
-        FROM t_dm m JOIN records d ON d.id = m.rec;
-      ALTER TABLE t_dfacts ADD COLUMN referenced INTEGER NOT NULL DEFAULT 0;
-      UPDATE t_dfacts SET referenced = 1 WHERE EXISTS (SELECT 1 FROM t_adec a WHERE a.did = t_dfacts.did AND a.run_id = t_dfacts.run_id);
+        SELECT m.run_id, d.id AS rec, d.ts, d.outcome, d.reasons, d.did, d.policy_id, d.wf,
+          EXISTS (SELECT 1 FROM t_adec a WHERE a.did = d.did AND a.run_id = m.run_id) AS referenced
+        FROM t_dm m JOIN t_opa d ON d.id = m.rec;
       CREATE INDEX temp.t_dfacts_run ON t_dfacts(run_id, ts);
 
       -- logs per run
       CREATE TEMP TABLE t_logs AS
       SELECT run_id, count(*) AS n_logs, min(ts) AS first_ts, max(ts) AS last_ts FROM (
-        SELECT run_id, id, ts FROM records WHERE kind = 'log' AND run_id IS NOT NULL
+        SELECT run_id, id, ts FROM t_rec WHERE kind = 'log' AND run_id IS NOT NULL
         UNION
-        SELECT rt.run_id, g.id, g.ts FROM records g JOIN run_traces rt ON rt.trace_id = g.trace_id AND rt.shared = 0 WHERE g.kind = 'log' AND g.run_id IS NULL
+        SELECT rt.run_id, g.id, g.ts FROM t_rec g JOIN run_traces rt ON rt.trace_id = g.trace_id AND rt.shared = 0 WHERE g.kind = 'log' AND g.run_id IS NULL
         UNION
-        SELECT l.run_id, g.id, g.ts FROM run_links l JOIN records g ON g.id = l.record_id AND g.kind = 'log'
+        SELECT l.run_id, g.id, g.ts FROM run_links l JOIN t_rec g ON g.kind = 'log' AND g.id = l.record_id
       ) GROUP BY run_id;
       CREATE UNIQUE INDEX temp.t_logs_run ON t_logs(run_id);
 
-      -- genai spans per run (unshared traces, and shared ones through links)
+      -- GenAI spans per run (unshared traces, and shared ones through links)
       CREATE TEMP TABLE t_rg AS
         SELECT rt.run_id, g.* FROM run_traces rt JOIN t_gspan g ON g.trace_id = rt.trace_id WHERE rt.shared = 0
         UNION ALL
@@ -515,19 +618,25 @@ export class RunsDeriveStore {
         SELECT run_id FROM t_aud
         UNION SELECT run_id FROM run_traces
         UNION SELECT run_id FROM run_links
-        UNION SELECT run_id FROM records WHERE kind IN ('decision', 'log') AND run_id IS NOT NULL;
+        UNION SELECT run_id FROM t_rec WHERE kind IN ('decision', 'log') AND run_id IS NOT NULL;
+
+      -- per-run summaries of the smaller sets, joined once below
+      CREATE TEMP TABLE t_dagg AS
+        SELECT run_id, min(ts) AS d_first, max(ts) AS d_last, max(wf) AS d_wf, sum(referenced = 0) AS n_unref FROM t_dfacts GROUP BY run_id;
+      CREATE UNIQUE INDEX temp.t_dagg_run ON t_dagg(run_id);
+      CREATE TEMP TABLE t_xagg AS
+        SELECT rt.run_id, max(t.session_id) AS s_session, max(t.wf) AS s_wf, group_concat(rt.trace_id, ' ') AS trace_ids
+        FROM (SELECT * FROM run_traces ORDER BY run_id, trace_id) rt LEFT JOIN t_tr t ON t.trace_id = rt.trace_id GROUP BY rt.run_id;
+      CREATE UNIQUE INDEX temp.t_xagg_run ON t_xagg(run_id);
 
       CREATE TEMP TABLE t_base AS
       SELECT i.run_id,
         a.n_audit, a.wf AS a_wf, a.tier AS a_tier, a.session_id AS a_session, a.started AS a_started, a.ended AS a_ended,
         s.n_spans, s.first_ts AS s_first, s.last_ts AS s_last,
         g.n_logs, g.first_ts AS g_first, g.last_ts AS g_last,
-        (SELECT min(ts) FROM t_dfacts d WHERE d.run_id = i.run_id) AS d_first,
-        (SELECT max(ts) FROM t_dfacts d WHERE d.run_id = i.run_id) AS d_last,
-        (SELECT max(wf) FROM t_dfacts d WHERE d.run_id = i.run_id) AS d_wf,
-        (SELECT max(t.session_id) FROM run_traces rt JOIN t_tr t ON t.trace_id = rt.trace_id WHERE rt.run_id = i.run_id) AS s_session,
-        (SELECT max(t.wf) FROM run_traces rt JOIN t_tr t ON t.trace_id = rt.trace_id WHERE rt.run_id = i.run_id) AS s_wf
-      FROM t_ids i LEFT JOIN t_aud a ON a.run_id = i.run_id LEFT JOIN t_rspan s ON s.run_id = i.run_id LEFT JOIN t_logs g ON g.run_id = i.run_id;
+        d.d_first, d.d_last, d.d_wf, x.s_session, x.s_wf
+      FROM t_ids i LEFT JOIN t_aud a ON a.run_id = i.run_id LEFT JOIN t_rspan s ON s.run_id = i.run_id LEFT JOIN t_logs g ON g.run_id = i.run_id
+        LEFT JOIN t_dagg d ON d.run_id = i.run_id LEFT JOIN t_xagg x ON x.run_id = i.run_id;
       ALTER TABLE t_base ADD COLUMN started INTEGER;
       ALTER TABLE t_base ADD COLUMN ended INTEGER;
       UPDATE t_base SET
@@ -571,9 +680,8 @@ export class RunsDeriveStore {
     this.db
       .prepare(
         `INSERT INTO t_dfacts(run_id, rec, ts, outcome, reasons, did, policy_id, wf, referenced)
-         SELECT l.run_id, d.id, d.ts, json_extract(d.data, '$.decision'), json_extract(d.data, '$.reasonCodes'), json_extract(d.data, '$.decisionId'),
-                json_extract(d.data, '$.policyId'), json_extract(d.data, '$.input.workflow'), 0
-         FROM run_links l JOIN records d ON d.id = l.record_id
+         SELECT l.run_id, d.id, d.ts, d.outcome, d.reasons, d.did, d.policy_id, d.wf, 0
+         FROM run_links l JOIN t_opa d ON d.id = l.record_id
          WHERE l.record_id IN (SELECT value FROM json_each(?))`,
       )
       .run(JSON.stringify(recordIds));
@@ -581,33 +689,43 @@ export class RunsDeriveStore {
 
   /** Inserts the runs, rid in (started, run_id) order, with every summary column but the findings. */
   insertRuns(): void {
-    this.db.exec(`
+    this.execAll(`
       -- decision outcomes and reason codes per run: audit decisions, plus OPA decisions no audit event of the run names
       CREATE TEMP TABLE t_rdec AS
         SELECT run_id, outcome, count(*) AS n FROM (
           SELECT run_id, outcome FROM t_adec WHERE outcome IS NOT NULL
           UNION ALL SELECT run_id, outcome FROM t_dfacts WHERE referenced = 0 AND outcome IS NOT NULL
         ) GROUP BY run_id, outcome;
-      CREATE INDEX temp.t_rdec_run ON t_rdec(run_id);
       CREATE TEMP TABLE t_rreason AS
         SELECT DISTINCT run_id, code FROM (
-          SELECT a.run_id, j.value AS code FROM t_adec a, json_each(a.reasons) j WHERE a.reasons IS NOT NULL AND json_valid(a.reasons)
-          UNION ALL SELECT d.run_id, j.value FROM t_dfacts d, json_each(d.reasons) j WHERE d.reasons IS NOT NULL AND json_valid(d.reasons)
+          SELECT a.run_id, j.value AS code FROM t_adec a, json_each(a.reasons) j WHERE a.reasons IS NOT NULL AND a.reasons <> '[]' AND json_valid(a.reasons)
+          UNION ALL SELECT d.run_id, j.value FROM t_dfacts d, json_each(d.reasons) j WHERE d.reasons IS NOT NULL AND d.reasons <> '[]' AND json_valid(d.reasons)
         ) WHERE typeof(code) = 'text' AND code <> '';
-      CREATE INDEX temp.t_rreason_run ON t_rreason(run_id);
       CREATE TEMP TABLE t_tools AS
         SELECT DISTINCT run_id, tool FROM (
           SELECT a.run_id, j.value AS tool FROM t_aud a, json_each('["' || replace(a.tools, ',', '","') || '"]') j WHERE a.tools IS NOT NULL
           UNION ALL SELECT run_id, replace(replace(tool, ' ', '_'), ',', '_') FROM t_rg WHERE tool IS NOT NULL
         );
-      CREATE INDEX temp.t_tools_run ON t_tools(run_id);
-
       -- spans shown as steps: every span when the run has no audit trail, else GenAI spans no audit event points at
       CREATE TEMP TABLE t_steps AS
         SELECT g.run_id, count(*) AS n FROM t_rg g
-        WHERE NOT EXISTS (SELECT 1 FROM records a WHERE a.trace_id = g.trace_id AND a.span_id = g.span_id AND +a.kind = 'audit' AND a.run_id = g.run_id)
+        WHERE NOT EXISTS (SELECT 1 FROM t_asp a WHERE a.sid = g.id AND a.run_id = g.run_id)
         GROUP BY g.run_id;
       CREATE UNIQUE INDEX temp.t_steps_run ON t_steps(run_id);
+
+      CREATE TEMP TABLE t_ragg AS
+        SELECT run_id, group_concat(outcome, ' ') AS decisions, sum(n) AS n_dec, sum(CASE outcome WHEN 'deny' THEN n ELSE 0 END) AS n_deny,
+          sum(CASE outcome WHEN 'escalate' THEN n ELSE 0 END) AS n_escalate, sum(CASE outcome WHEN 'redact' THEN n ELSE 0 END) AS n_redact
+        FROM (SELECT * FROM t_rdec ORDER BY run_id, outcome) GROUP BY run_id;
+      CREATE UNIQUE INDEX temp.t_ragg_run ON t_ragg(run_id);
+      CREATE TEMP TABLE t_tagg AS
+        SELECT run_id, group_concat(c, ' ') AS codes FROM (
+          SELECT run_id, replace(replace(replace(code, ' ', '_'), char(9), '_'), char(10), '_') AS c FROM t_rreason ORDER BY run_id, code
+        ) GROUP BY run_id;
+      CREATE UNIQUE INDEX temp.t_tagg_run ON t_tagg(run_id);
+      CREATE TEMP TABLE t_magg AS
+        SELECT run_id, group_concat(tool, ' ') AS tools FROM (SELECT * FROM t_tools ORDER BY run_id, tool) GROUP BY run_id;
+      CREATE UNIQUE INDEX temp.t_magg_run ON t_magg(run_id);
 
       INSERT INTO runs(run_id, workflow, tier, model_version, model_source, model_name, model_provider, started, ended, duration,
                        n_steps, n_audit, n_spans, n_decisions, n_logs, n_writes, has_write, decisions, reason_codes,
@@ -618,25 +736,27 @@ export class RunsDeriveStore {
         b.a_tier,
         m.version, m.source, m.name, m.provider,
         b.started, b.ended, coalesce(b.ended - b.started, 0),
-        coalesce(b.n_audit, 0) + coalesce(b.n_logs, 0)
-          + (SELECT count(*) FROM t_dfacts d WHERE d.run_id = b.run_id AND d.referenced = 0)
-          + CASE WHEN coalesce(b.n_audit, 0) = 0 THEN coalesce(b.n_spans, 0) ELSE coalesce((SELECT n FROM t_steps st WHERE st.run_id = b.run_id), 0) END,
+        coalesce(b.n_audit, 0) + coalesce(b.n_logs, 0) + coalesce(dg.n_unref, 0)
+          + CASE WHEN coalesce(b.n_audit, 0) = 0 THEN coalesce(b.n_spans, 0) ELSE coalesce(st.n, 0) END,
         coalesce(b.n_audit, 0), coalesce(b.n_spans, 0),
-        (SELECT count(*) FROM t_adec x WHERE x.run_id = b.run_id) + (SELECT count(*) FROM t_dfacts d WHERE d.run_id = b.run_id AND d.referenced = 0),
+        coalesce(ra.n_dec, 0),
         coalesce(b.n_logs, 0),
         coalesce(a.n_writes, 0), coalesce(a.n_writes, 0) > 0,
-        coalesce((SELECT group_concat(outcome, ' ') FROM (SELECT outcome FROM t_rdec x WHERE x.run_id = b.run_id ORDER BY outcome)), ''),
-        coalesce((SELECT group_concat(c, ' ') FROM (SELECT replace(replace(replace(code, ' ', '_'), char(9), '_'), char(10), '_') AS c FROM t_rreason x WHERE x.run_id = b.run_id ORDER BY code)), ''),
-        coalesce((SELECT n FROM t_rdec x WHERE x.run_id = b.run_id AND x.outcome = 'deny'), 0),
-        coalesce((SELECT n FROM t_rdec x WHERE x.run_id = b.run_id AND x.outcome = 'escalate'), 0),
-        coalesce((SELECT n FROM t_rdec x WHERE x.run_id = b.run_id AND x.outcome = 'redact'), 0),
+        coalesce(ra.decisions, ''), coalesce(tg.codes, ''),
+        coalesce(ra.n_deny, 0), coalesce(ra.n_escalate, 0), coalesce(ra.n_redact, 0),
         coalesce(a.n_undo, 0), coalesce(a.n_rerun, 0), coalesce(a.n_esc_sig, 0), coalesce(a.n_complaint, 0), coalesce(a.n_appr_rej, 0),
         coalesce(a.input_len, 0), a.input_lang,
-        coalesce((SELECT group_concat(tool, ' ') FROM (SELECT tool FROM t_tools x WHERE x.run_id = b.run_id ORDER BY tool)), ''),
-        coalesce((SELECT group_concat(trace_id, ' ') FROM (SELECT trace_id FROM run_traces x WHERE x.run_id = b.run_id ORDER BY trace_id)), ''),
+        coalesce(mg.tools, ''),
+        coalesce(x.trace_ids, ''),
         coalesce(b.a_session, b.s_session)
       FROM t_base b
       LEFT JOIN t_aud a ON a.run_id = b.run_id
+      LEFT JOIN t_dagg dg ON dg.run_id = b.run_id
+      LEFT JOIN t_steps st ON st.run_id = b.run_id
+      LEFT JOIN t_ragg ra ON ra.run_id = b.run_id
+      LEFT JOIN t_tagg tg ON tg.run_id = b.run_id
+      LEFT JOIN t_magg mg ON mg.run_id = b.run_id
+      LEFT JOIN t_xagg x ON x.run_id = b.run_id
       LEFT JOIN (
         SELECT run_id, json_extract(model, '$[0]') AS version, 'audit' AS source, json_extract(model, '$[1]') AS name, json_extract(model, '$[2]') AS provider
         FROM t_aud WHERE model IS NOT NULL AND json_extract(model, '$[0]') IS NOT NULL
@@ -652,29 +772,40 @@ export class RunsDeriveStore {
     `);
   }
 
-  /** Model name/provider named by audit events of runs whose version could not be resolved (for the finding's message). */
-  auditModelNameWithoutVersion(): Array<{ runId: string; name: string | null; key: string }> {
-    return (
-      this.db
-        .prepare(`SELECT a.run_id AS runId, a.model FROM t_aud a JOIN runs r ON r.run_id = a.run_id WHERE r.model_version IS NULL AND a.model IS NOT NULL`)
-        .all() as Array<{ runId: string; model: string }>
-    ).map((r) => {
-      const m = JSON.parse(r.model) as [string | null, string | null, string | null, string];
-      return { runId: r.runId, name: m[1], key: m[3] };
-    });
+  /** Hash chain breaks per run (exactly re-checked); events of a chained run without prev_hash nor hash are counted too. */
+  chainBreaks(): Array<{ runId: string; problems: ChainProblem[] }> {
+    const flagged = this.db.prepare('SELECT run_id AS runId, n_audit - n_chained AS unhashed FROM t_aud WHERE chain_suspect = 1').all() as Array<{ runId: string; unhashed: number }>;
+    const out: Array<{ runId: string; problems: ChainProblem[] }> = [];
+    for (const r of flagged) {
+      // the scan read the chain fields as substrings: re-check the run from its parsed events
+      const problems = this.exactChain(r.runId) ?? [];
+      if (r.unhashed > 0) problems.push({ eventId: null, problem: `${r.unhashed} event${r.unhashed === 1 ? '' : 's'} of this hash-chained run carr${r.unhashed === 1 ? 'ies' : 'y'} no hash` });
+      if (problems.length) out.push({ runId: r.runId, problems });
+    }
+    return out;
   }
 
-  /** Hash chain breaks (cf_chain) per run; events of a chained run without prev_hash nor hash are counted here. */
-  chainBreaks(): Array<{ runId: string; problems: ChainProblem[] }> {
-    return (
-      this.db
-        .prepare("SELECT run_id AS runId, chain, n_audit - n_chained AS unhashed FROM t_aud WHERE chain IS NOT NULL AND (chain <> '[]' OR n_chained < n_audit)")
-        .all() as Array<{ runId: string; chain: string; unhashed: number }>
-    ).map((r) => {
-      const problems = JSON.parse(r.chain) as ChainProblem[];
-      if (r.unhashed > 0) problems.push({ eventId: null, problem: `${r.unhashed} event${r.unhashed === 1 ? '' : 's'} of this hash-chained run carr${r.unhashed === 1 ? 'ies' : 'y'} no hash` });
-      return { runId: r.runId, problems };
-    });
+  private exactChain(runId: string): ChainProblem[] | null {
+    const rows = this.db
+      .prepare(
+        `SELECT r.id, r.data, b.problem FROM records r LEFT JOIN audit_hash_bad b ON b.record_id = r.id
+         WHERE r.run_id = ? AND +r.kind = 'audit' ORDER BY r.id`,
+      )
+      .all(runId) as Array<{ id: number; data: string; problem: string | null }>;
+    const evs: ChainEv[] = [];
+    for (const row of rows) {
+      const e = (JSON.parse(row.data) as { event: Record<string, unknown> }).event;
+      if (e.hash === undefined && e.prev_hash === undefined) continue;
+      evs.push({
+        id: row.id,
+        seq: typeof e.seq === 'number' ? e.seq : null,
+        eventId: typeof e.event_id === 'string' ? e.event_id : null,
+        prev: typeof e.prev_hash === 'string' ? e.prev_hash : null,
+        hash: typeof e.hash === 'string' ? e.hash : null,
+        bad: row.problem,
+      });
+    }
+    return checkChain(evs);
   }
 
   /** Traces with orphan spans or parent cycles, with the runs that hold them. */
@@ -690,8 +821,8 @@ export class RunsDeriveStore {
   }
 
   /**
-   * The completeness findings computable as set operations: NO_AUDIT_TRAIL, MISSING_MODEL_VERSION,
-   * DECISION_NOT_FOUND, NO_TRACE, CLOCK_SKEW (per step and per run), WRITE_WITHOUT_DECISION, INFERRED_LINK.
+   * The completeness findings computable as set operations: NO_AUDIT_TRAIL, DECISION_NOT_FOUND, NO_TRACE,
+   * WRITE_WITHOUT_DECISION, INFERRED_LINK.
    */
   setFindings(): void {
     this.db
@@ -711,11 +842,11 @@ export class RunsDeriveStore {
     this.db
       .prepare(
         `INSERT INTO run_findings(run_id, code, severity, message, step_id)
-         SELECT r.run_id, 'DECISION_NOT_FOUND', 'error',
+         SELECT a.run_id, 'DECISION_NOT_FOUND', 'error',
            'policy decision ' || a.did || ' (' || coalesce(a.policy_id, 'policy?') || ': ' || coalesce(a.outcome, '?') || ') is named by the audit trail but is not in any OPA decision log of the case',
            a.key
-         FROM t_adec a JOIN runs r ON r.run_id = a.run_id
-         WHERE a.did IS NOT NULL AND NOT EXISTS (SELECT 1 FROM records d WHERE d.key = 'decision:' || a.did)`,
+         FROM t_adec a
+         WHERE a.did IS NOT NULL AND NOT EXISTS (SELECT 1 FROM t_opa d WHERE d.did = a.did)`,
       )
       .run();
     this.db
@@ -725,18 +856,16 @@ export class RunsDeriveStore {
            'audit events carry trace id ' || x.trace_id || ' but no span of that trace is in the case', x.key
          FROM (SELECT rt.run_id, rt.trace_id,
                  (SELECT min(a.key) FROM records a WHERE a.run_id = rt.run_id AND +a.kind = 'audit' AND a.trace_id = rt.trace_id) AS key
-               FROM run_traces rt WHERE rt.rule = 'trace-id' AND NOT EXISTS (SELECT 1 FROM t_tr t WHERE t.trace_id = rt.trace_id)) x
-         WHERE x.key IS NOT NULL`,
+               FROM run_traces rt JOIN t_pairs p ON p.run_id = rt.run_id AND p.trace_id = rt.trace_id AND p.src = 'a'
+               WHERE rt.rule = 'trace-id' AND NOT EXISTS (SELECT 1 FROM t_tr t WHERE t.trace_id = rt.trace_id)) x`,
       )
       .run();
     this.db
       .prepare(
         `INSERT INTO run_findings(run_id, code, severity, message, step_id)
-         SELECT w.run_id, 'WRITE_WITHOUT_DECISION', 'error',
-           'write to ' || coalesce(json_extract(w.data, '$.event.write.system'), '?') || ' ' || coalesce(json_extract(w.data, '$.event.write.record'), '') || '.' || coalesce(json_extract(w.data, '$.event.write.field'), '') ||
-           ' with no policy decision in the run before it', w.key
-         FROM runs r JOIN records w ON w.run_id = r.run_id AND +w.kind = 'audit' AND w.name = 'write'
-         WHERE r.n_writes > 0
+         SELECT w.run_id, 'WRITE_WITHOUT_DECISION', 'error', 'write to ' || w.a_write || ' with no policy decision in the run before it', w.key
+         FROM t_rec w
+         WHERE w.kind = 'audit' AND w.name = 'write'
            AND NOT EXISTS (SELECT 1 FROM t_adec a WHERE a.run_id = w.run_id AND a.ts <= w.ts)
            AND NOT EXISTS (SELECT 1 FROM t_dfacts d WHERE d.run_id = w.run_id AND d.ts <= w.ts)`,
       )
@@ -757,15 +886,7 @@ export class RunsDeriveStore {
    */
   clockSkews(skewUs: number): Array<{ runId: string; key: string | null; spanId: string | null; spanName: string | null; offsetUs: number; spansLater: boolean }> {
     const pairs = this.db
-      .prepare(
-        `SELECT run_id AS runId, key, span_id AS spanId, sname AS spanName, off AS offsetUs, later AS spansLater FROM (
-           SELECT a.run_id, a.key, a.span_id, s.name AS sname,
-             CASE WHEN a.ts < s.ts THEN s.ts - a.ts WHEN a.ts > coalesce(s.end_ts, s.ts) THEN a.ts - coalesce(s.end_ts, s.ts) ELSE 0 END AS off,
-             a.ts < s.ts AS later
-           FROM records a JOIN records s ON s.trace_id = a.trace_id AND s.span_id = a.span_id AND +s.kind = 'span'
-           WHERE a.kind = 'audit' AND a.span_id IS NOT NULL AND a.trace_id IS NOT NULL AND a.ts IS NOT NULL AND s.ts IS NOT NULL
-         ) WHERE off > ?`,
-      )
+      .prepare('SELECT run_id AS runId, key, span_id AS spanId, sname AS spanName, off AS offsetUs, later AS spansLater FROM t_asp WHERE off > ?')
       .all(skewUs) as Array<{ runId: string; key: string; spanId: string; spanName: string | null; offsetUs: number; spansLater: number }>;
     // the worst step of each run
     const worst = new Map<string, (typeof pairs)[number]>();
@@ -821,9 +942,9 @@ export class RunsDeriveStore {
       .run(code, severity, message, version, before, before);
   }
 
-  /** Writes findings into runs (codes, counts) and the tags, then the FTS index and tag counts. */
+  /** Writes findings into runs (codes, counts) and the tags, then the tag counts. */
   finalize(): void {
-    this.db.exec(`
+    this.execAll(`
       UPDATE runs SET findings = f.codes, n_findings = f.n, n_errors = f.ne
       FROM (SELECT run_id, group_concat(code, ' ') AS codes, count(*) AS n, sum(err) AS ne
             FROM (SELECT run_id, code, max(severity = 'error') AS err FROM run_findings GROUP BY run_id, code ORDER BY run_id, code)
@@ -841,34 +962,25 @@ export class RunsDeriveStore {
         UNION ALL SELECT DISTINCT 'f:' || f.code, r.rid FROM run_findings f JOIN runs r ON r.run_id = f.run_id
       ) ORDER BY tag, rid;
       CREATE INDEX IF NOT EXISTS run_tags_rid ON run_tags(rid, tag);
+      ${RUNS_INDEXES.map((ix) => `${ix.sql};`).join('\n      ')}
 
       INSERT INTO run_tag_counts(tag, n) SELECT tag, count(*) FROM run_tags GROUP BY tag;
     `);
   }
 
-  /** runs_fts: run id, workflow, model, decisions, reason codes, tools, then the inputs and outputs of its events. */
+  /** runs_fts: run id, workflow, model, decisions, reason codes, tools, then the inputs and outputs of its events (or spans). */
   buildFts(): void {
-    this.db.exec(`
+    this.execAll(`
       INSERT INTO runs_fts(rowid, text)
       SELECT r.rid,
         r.run_id || ' ' || coalesce(r.workflow, '') || ' ' || coalesce(r.model_version, '') || ' ' || coalesce(r.model_name, '') || ' ' || r.decisions || ' ' || r.reason_codes || ' ' || r.tools || char(10) ||
-        CASE WHEN r.n_audit > 0 THEN coalesce((
-          SELECT group_concat(t, char(10)) FROM (
-            SELECT coalesce(json_extract(e.data, '$.event.input.text'), json_extract(e.data, '$.event.input')) AS t FROM records e
-              WHERE e.run_id = r.run_id AND +e.kind = 'audit' AND instr(e.data, '"input":') > 0 AND e.name <> 'policy.decision'
-            UNION ALL
-            SELECT coalesce(json_extract(e.data, '$.event.output.text'), json_extract(e.data, '$.event.output')) FROM records e
-              WHERE e.run_id = r.run_id AND +e.kind = 'audit' AND instr(e.data, '"output":') > 0
-            UNION ALL
-            SELECT json_extract(e.data, '$.event.signal.note') FROM records e
-              WHERE e.run_id = r.run_id AND +e.kind = 'audit' AND e.name = 'user.signal'
-          )), '')
+        CASE WHEN r.n_audit > 0 THEN coalesce(a.ftxt, '')
         ELSE coalesce((
           SELECT group_concat(s.name || ' ' || coalesce(json_extract(s.data, '$.genai.prompt'), '') || ' ' || coalesce(json_extract(s.data, '$.genai.completion'), ''), char(10))
           FROM run_traces rt JOIN records s ON s.trace_id = rt.trace_id AND +s.kind = 'span'
           WHERE rt.run_id = r.run_id AND instr(s.data, '"genai":{') > 0
         ), '') END
-      FROM runs r ORDER BY r.rid;
+      FROM runs r LEFT JOIN t_aud a ON a.run_id = r.run_id ORDER BY r.rid;
     `);
   }
 

@@ -118,6 +118,27 @@ export function runMemberRecords(db: Db, runId: string): MemberRecord[] {
     .all(runId, runId, runId) as MemberRecord[];
 }
 
+/**
+ * One record of a run by its key (a step id), with how it belongs to the run — the same three ways as
+ * runMemberRecords (own run id, unshared trace, run_links). Several rows when it belongs in several ways
+ * (the caller deduplicates as for the whole run); none when the record is not part of the run.
+ */
+export function runMemberRecord(db: Db, runId: string, key: string): MemberRecord[] {
+  return db
+    .prepare(
+      `SELECT r.id, r.kind, r.key, r.run_id, r.trace_id, r.span_id, r.parent_span_id, r.ts, r.end_ts, r.name, r.data, 'own' AS via, 'run-id' AS rule, 0 AS inferred, NULL AS reason
+         FROM records r WHERE r.key = ? AND r.run_id = ? AND r.kind <> 'lineage'
+       UNION ALL
+       SELECT r.id, r.kind, r.key, r.run_id, r.trace_id, r.span_id, r.parent_span_id, r.ts, r.end_ts, r.name, r.data, 'trace', rt.rule, 0, NULL
+         FROM records r JOIN run_traces rt ON rt.trace_id = r.trace_id
+         WHERE r.key = ? AND rt.run_id = ? AND rt.shared = 0 AND r.run_id IS NOT rt.run_id AND r.kind <> 'lineage'
+       UNION ALL
+       SELECT r.id, r.kind, r.key, r.run_id, r.trace_id, r.span_id, r.parent_span_id, r.ts, r.end_ts, r.name, r.data, 'link', l.rule, l.inferred, l.reason
+         FROM records r JOIN run_links l ON l.record_id = r.id WHERE r.key = ? AND l.run_id = ?`,
+    )
+    .all(key, runId, key, runId, key, runId) as MemberRecord[];
+}
+
 /** Records by key (e.g. the OPA decisions an audit trail names). */
 export function recordsByKeys(db: Db, keys: string[]): Array<Omit<MemberRecord, 'via' | 'rule' | 'inferred' | 'reason'>> {
   if (keys.length === 0) return [];
@@ -216,13 +237,23 @@ function placeholders(n: number): string {
 export function runFilter(db: Db, q: RunQuery, omit?: FacetName, ftsQuery?: string | null): { sql: string; params: unknown[] } {
   const conds: string[] = [];
   const params: unknown[] = [];
-  if (q.from != null) {
-    conds.push('r.started >= ?');
-    params.push(q.from);
-  }
-  if (q.to != null) {
-    conds.push('r.started <= ?');
-    params.push(q.to);
+  if (q.from != null || q.to != null) {
+    // rid order is start order (nulls last): a time window is a rid range, which every index ending in rid serves
+    const lo = (
+      q.from != null
+        ? db.prepare('SELECT rid FROM runs WHERE started >= ? ORDER BY started, run_id LIMIT 1').get(q.from)
+        : db.prepare('SELECT rid FROM runs WHERE started IS NOT NULL ORDER BY started, run_id LIMIT 1').get()
+    ) as { rid: number } | undefined;
+    const hi = (
+      q.to != null
+        ? db.prepare('SELECT rid FROM runs WHERE started <= ? AND started IS NOT NULL ORDER BY started DESC, run_id DESC LIMIT 1').get(q.to)
+        : db.prepare('SELECT rid FROM runs WHERE started IS NOT NULL ORDER BY started DESC, run_id DESC LIMIT 1').get()
+    ) as { rid: number } | undefined;
+    if (!lo || !hi || lo.rid > hi.rid) conds.push('0');
+    else {
+      conds.push('r.rid BETWEEN ? AND ?');
+      params.push(lo.rid, hi.rid);
+    }
   }
   const column = (facet: FacetName, col: string, values: string[] | undefined) => {
     if (!values?.length || omit === facet) return;
@@ -291,6 +322,24 @@ interface RunQueryPlan {
   tag?: string;
 }
 
+/** The tag of a query that filters on exactly one facet value and nothing else (its count is in run_tag_counts). */
+function singleTag(q: RunQuery): string | null {
+  if (q.search || q.from != null || q.to != null || q.label?.length || q.affectedOnly) return null;
+  const found: string[] = [];
+  const one = (letter: string, v: string[] | undefined) => {
+    if (!v?.length) return;
+    found.push(v.length === 1 ? `${letter}:${v[0]}` : '*');
+  };
+  one('w', q.workflow);
+  one('t', q.tier);
+  one('m', q.modelVersion);
+  one('d', q.decision);
+  one('r', q.reasonCode);
+  one('f', q.finding);
+  if (q.hasWrite !== undefined && q.hasWrite !== null) found.push(`h:${q.hasWrite ? 1 : 0}`);
+  return found.length === 1 && found[0] !== '*' ? found[0]! : null;
+}
+
 function planRunQuery(db: Db, q: RunQuery, ftsQuery: string | null): RunQueryPlan {
   if (ftsQuery) {
     const { sql, params } = runFilter(db, q, undefined, null);
@@ -332,7 +381,7 @@ function planRunQuery(db: Db, q: RunQuery, ftsQuery: string | null): RunQueryPla
 }
 
 /** One page of runs (limit + 1 rows are read to know whether there is a next page). */
-export function queryRunPage(db: Db, q: RunQuery, ftsQuery: string | null, after: Keyset | null, limit: number): RunListRow[] {
+export function queryRunPage(db: Db, q: RunQuery, ftsQuery: string | null, after: Keyset | null, limit: number, matching?: number): RunListRow[] {
   const plan = planRunQuery(db, q, ftsQuery);
   const by: SortBy = q.sort?.by ?? 'started';
   const desc = q.sort?.dir === 'desc';
@@ -354,6 +403,14 @@ export function queryRunPage(db: Db, q: RunQuery, ftsQuery: string | null, after
     }
   }
   const order = col === null ? `${plan.key} ${dir}` : by === 'runId' ? `r.run_id ${dir}` : `${col} ${dir}, r.rid ${dir}`;
+  if (col !== null && plan.driver === 'runs') {
+    // Sorted by another column: when the filters keep most runs, walking that column's index and stopping after
+    // a page beats collecting every match to sort it; the planner cannot tell, so broad filters are kept off
+    // their own indexes (unary +) and the sort index drives.
+    const total = runsSummary(db).total;
+    const broad = total > 0 && (matching ?? countRuns(db, q, null)) > total / 10;
+    if (broad) plan.where = plan.where.replace(/\br\.(workflow|tier|model_version|has_write) /g, '+r.$1 ');
+  }
   return db
     .prepare(
       `SELECT r.*, EXISTS (SELECT 1 FROM affected_runs a WHERE a.run_id = r.run_id) AS in_affected
@@ -364,6 +421,9 @@ export function queryRunPage(db: Db, q: RunQuery, ftsQuery: string | null, after
 
 /** Exact number of runs matching a query. */
 export function countRuns(db: Db, q: RunQuery, ftsQuery: string | null): number {
+  // a query that is one facet value exactly: its count was kept at derivation
+  const tag = ftsQuery ? null : singleTag(q);
+  if (tag) return (db.prepare('SELECT coalesce((SELECT n FROM run_tag_counts WHERE tag = ?), 0) AS n').get(tag) as { n: number }).n;
   const plan = planRunQuery(db, q, ftsQuery);
   if (plan.driverOnly) {
     if (plan.driver === 'runs') return (db.prepare('SELECT count(*) AS n FROM runs').get() as { n: number }).n;
@@ -418,37 +478,59 @@ export function facetCounts(db: Db, q: RunQuery, ftsQuery: string | null): Recor
     finding: !!q.finding?.length,
     label: !!q.label?.length,
   };
+  const allTags = db.prepare('SELECT tag, n FROM run_tag_counts').all() as Array<{ tag: string; n: number }>;
   const toList = (rows: Array<{ tag: string; n: number }>, letter: string) =>
     rows
-      .filter((r) => r.tag.startsWith(`${letter}:`))
+      .filter((r) => r.tag.startsWith(`${letter}:`) && r.n > 0)
       .map((r) => ({ value: r.tag.slice(2), count: r.n }))
       .sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : 1));
-  // facets without a filter of their own share one pass over the runs matching the whole query
+  /** How a tag is read from a runs row (the multi-valued columns are space-separated, whitespace in values as '_'). */
+  const expr = (tag: string, params: unknown[]): string => {
+    const v = tag.slice(2);
+    const word = (col: string) => {
+      params.push(` ${v.replace(/\s/g, '_')} `);
+      return `instr(' ' || r.${col} || ' ', ?) > 0`;
+    };
+    switch (tag[0]) {
+      case 'w':
+        params.push(v);
+        return 'r.workflow = ?';
+      case 't':
+        params.push(v);
+        return 'r.tier = ?';
+      case 'm':
+        params.push(v);
+        return 'r.model_version = ?';
+      case 'h':
+        params.push(Number(v));
+        return 'r.has_write = ?';
+      case 'd':
+        return word('decisions');
+      case 'r':
+        return word('reason_codes');
+      default:
+        return word('findings');
+    }
+  };
+  /** Counts of the tags of some facets over the runs matching every filter but `omit`: one scan of those runs. */
+  const count = (letters: string[], omit?: FacetName): Array<{ tag: string; n: number }> => {
+    const { sql, params } = runFilter(db, q, omit, ftsQuery);
+    const tags = allTags.filter((t) => letters.includes(t.tag[0]!));
+    if (sql === '1' || tags.length === 0) return tags;
+    const exprParams: unknown[] = [];
+    const sums = tags.map((t) => `sum(${expr(t.tag, exprParams)})`).join(', ');
+    const row = db.prepare(`SELECT ${sums} FROM runs r WHERE ${sql}`).raw(true).get(...exprParams, ...params) as Array<number | null>;
+    return tags.map((t, i) => ({ tag: t.tag, n: row[i] ?? 0 }));
+  };
+  // facets without a filter of their own share one scan of the runs matching the whole query
   const shared = facets.filter((f) => !own[f] && f !== 'label');
   if (shared.length) {
-    const { sql, params } = runFilter(db, q, undefined, ftsQuery);
-    const rows =
-      sql === '1'
-        ? (db.prepare('SELECT tag, n FROM run_tag_counts').all() as Array<{ tag: string; n: number }>)
-        : (db
-            .prepare(`WITH s AS MATERIALIZED (SELECT r.rid FROM runs r WHERE ${sql}) SELECT t.tag, count(*) AS n FROM s JOIN run_tags t ON t.rid = s.rid GROUP BY t.tag`)
-            .all(...params) as Array<{ tag: string; n: number }>);
+    const rows = count(shared.map((f) => TAG_FACETS[f]!));
     for (const f of shared) out[f] = toList(rows, TAG_FACETS[f]!);
   }
   for (const f of facets) {
     if (f === 'label' || !own[f]) continue;
-    const letter = TAG_FACETS[f]!;
-    const { sql, params } = runFilter(db, q, f, ftsQuery);
-    const rows =
-      sql === '1'
-        ? (db.prepare('SELECT tag, n FROM run_tag_counts WHERE tag >= ? AND tag < ?').all(`${letter}:`, `${letter};`) as Array<{ tag: string; n: number }>)
-        : (db
-            .prepare(
-              `WITH s AS MATERIALIZED (SELECT r.rid FROM runs r WHERE ${sql})
-               SELECT t.tag, count(*) AS n FROM s JOIN run_tags t ON t.rid = s.rid AND t.tag >= ? AND t.tag < ? GROUP BY t.tag`,
-            )
-            .all(...params, `${letter}:`, `${letter};`) as Array<{ tag: string; n: number }>);
-    out[f] = toList(rows, letter);
+    out[f] = toList(count([TAG_FACETS[f]!], f), TAG_FACETS[f]!);
   }
   if (hasTable(db, 'labels')) {
     const { sql, params } = runFilter(db, q, 'label', ftsQuery);
@@ -477,6 +559,38 @@ export function saveAffected(db: Db, q: RunQuery, ftsQuery: string | null, query
   return n;
 }
 
+/** A refused affected-set write (the API keeps the code: electron/core/api/errors.ts toApiError). */
+export class AffectedSetError extends Error {
+  constructor(
+    message: string,
+    readonly code: 'NOT_FOUND' | 'BAD_REQUEST',
+  ) {
+    super(message);
+    this.name = 'AffectedSetError';
+  }
+}
+
+/**
+ * Saves exactly these runs as the affected set (replacing the previous set), e.g. runs picked by hand.
+ * Every id must be a run of the case (the runs table): otherwise nothing is saved and AffectedSetError
+ * NOT_FOUND names the unknown ones. The saved query is `{ runIds }`. Duplicates count once.
+ */
+export function saveAffectedRunIds(db: Db, ids: readonly string[], note: string | null): number {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) throw new AffectedSetError('no run ids given', 'BAD_REQUEST');
+  if (unique.some((id) => typeof id !== 'string' || id === '')) throw new AffectedSetError('run ids must be non-empty strings', 'BAD_REQUEST');
+  const list = JSON.stringify(unique);
+  let n = 0;
+  db.transaction(() => {
+    const missing = (db.prepare('SELECT value FROM json_each(?) WHERE value NOT IN (SELECT run_id FROM runs) ORDER BY key LIMIT 11').all(list) as Array<{ value: string }>).map((r) => r.value);
+    if (missing.length) throw new AffectedSetError(`no run ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''} in this case: the affected set was not changed`, 'NOT_FOUND');
+    db.prepare('DELETE FROM affected_runs').run();
+    n = db.prepare('INSERT INTO affected_runs(run_id) SELECT value FROM json_each(?)').run(list).changes;
+    db.prepare('INSERT OR REPLACE INTO affected_set(id, query, note, saved_at) VALUES (1, ?, ?, ?)').run(JSON.stringify({ runIds: unique }), note, new Date().toISOString());
+  })();
+  return n;
+}
+
 export function affectedInfo(db: Db): { query: string | null; note: string | null; savedAt: string | null; count: number } {
   const row = db.prepare('SELECT query, note, saved_at FROM affected_set WHERE id = 1').get() as { query: string; note: string | null; saved_at: string } | undefined;
   const count = (db.prepare('SELECT count(*) AS n FROM affected_runs').get() as { n: number }).n;
@@ -489,21 +603,51 @@ export function affectedRunIds(db: Db): string[] {
 
 // ----------------------------------------------------------------------------------------------- overview
 
-export function completenessCounts(db: Db): { total: number; complete: number } {
-  const r = db.prepare('SELECT count(*) AS total, coalesce(sum(n_errors = 0), 0) AS complete FROM runs').get() as { total: number; complete: number };
-  return r;
+export interface RunsSummary {
+  total: number;
+  complete: number;
+  from: number | null;
+  to: number | null;
 }
 
-export function runTimeRange(db: Db): { from: number | null; to: number | null } {
-  const a = db.prepare('SELECT min(started) AS f FROM runs').get() as { f: number | null };
-  const b = db.prepare('SELECT max(coalesce(ended, started)) AS t FROM runs').get() as { t: number | null };
-  return { from: a.f, to: b.t };
+/** Case-level counts of the runs: kept in meta at derivation (recon.summary), computed when missing. */
+export function runsSummary(db: Db): RunsSummary {
+  const row = db.prepare("SELECT value FROM meta WHERE key = 'recon.summary'").get() as { value: string } | undefined;
+  if (row) return JSON.parse(row.value) as RunsSummary;
+  return computeRunsSummary(db);
 }
 
-export function startHistogram(db: Db, from: number, bucketUs: number): Array<{ b: number; runs: number; harmful: number }> {
+export function computeRunsSummary(db: Db): RunsSummary {
+  const r = db
+    .prepare('SELECT count(*) AS total, coalesce(sum(n_errors = 0), 0) AS complete, min(started) AS f, max(coalesce(ended, started)) AS t FROM runs')
+    .get() as { total: number; complete: number; f: number | null; t: number | null };
+  return { total: r.total, complete: r.complete, from: r.f, to: r.t };
+}
+
+export function setRunsSummary(db: Db, s: RunsSummary): void {
+  db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('recon.summary', ?)").run(JSON.stringify(s));
+}
+
+/** Run starts per bucket (index-only scan of runs_started). */
+export function startHistogram(db: Db, from: number, bucketUs: number): Array<{ b: number; runs: number }> {
   return db
-    .prepare('SELECT CAST((started - ?) / ? AS INTEGER) AS b, count(*) AS runs, coalesce(sum(harmful = 1), 0) AS harmful FROM runs WHERE started IS NOT NULL GROUP BY b ORDER BY b')
-    .all(from, bucketUs) as Array<{ b: number; runs: number; harmful: number }>;
+    .prepare('SELECT CAST((started - ?) / ? AS INTEGER) AS b, count(*) AS runs FROM runs INDEXED BY runs_started WHERE started IS NOT NULL GROUP BY b ORDER BY b')
+    .all(from, bucketUs) as Array<{ b: number; runs: number }>;
+}
+
+/** Harmful (labelled) runs per bucket: only the labelled runs are read (runs_harmful). */
+export function harmfulHistogram(db: Db, from: number, bucketUs: number): Array<{ b: number; harmful: number }> {
+  return db
+    .prepare('SELECT CAST((started - ?) / ? AS INTEGER) AS b, count(*) AS harmful FROM runs WHERE harmful = 1 AND started IS NOT NULL GROUP BY b ORDER BY b')
+    .all(from, bucketUs) as Array<{ b: number; harmful: number }>;
+}
+
+export function metaValue(db: Db, key: string): string | null {
+  return (db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value ?? null;
+}
+
+export function setMetaValue(db: Db, key: string, value: string): void {
+  db.prepare('INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)').run(key, value);
 }
 
 export function tagCountsWithPrefix(db: Db, letter: string, limit: number): Array<{ value: string; count: number }> {

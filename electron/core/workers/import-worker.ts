@@ -9,7 +9,7 @@ const { casePath, inputs } = workerData as { casePath: string; inputs: string[] 
 const port = parentPort!;
 
 async function main() {
-  const db = openDb(casePath);
+  const db = openDb(casePath, { mmap: false });
   const applier = new ImportApplier(db);
   const known = [...applier.store.knownHashes()];
   const total = await inputBytes(inputs);

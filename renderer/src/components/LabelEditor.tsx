@@ -1,23 +1,12 @@
 /**
  * Label editor for a run or a step: category (digit shortcuts), severity, verdict (h/b/u), the corrected
- * output or write as JSON in Monaco, and a note. Props in, callbacks out.
+ * output or write as JSON in Monaco, and a note. Props in, callbacks out: the categories are the case's
+ * taxonomy (CasefileApi.taxonomy, via useTaxonomy), edited in the Labels screen.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Label, LabelInput, Verdict } from '../../../shared/api';
 import { CodeView, toJsonText } from '../monaco/Editors';
 
-export const DEFAULT_CATEGORIES = [
-  'materially-wrong-write',
-  'low-stakes-factual-error',
-  'hallucination',
-  'pii-exposure',
-  'policy-boundary-attempt',
-  'false-positive-block',
-  'prompt-injection',
-  'tool-misuse',
-  'drift',
-  'other',
-];
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'];
 const VERDICTS: Verdict[] = ['harmful', 'benign', 'unsure'];
 
@@ -26,7 +15,10 @@ export interface LabelEditorProps {
   stepId?: string | null;
   /** the label being edited (null: a new one) */
   label: Label | null;
-  categories?: string[];
+  /** the case's taxonomy, in order (null while it loads) */
+  categories: string[] | null;
+  /** why the categories could not be loaded */
+  categoriesError?: string | null;
   /** value the corrected JSON starts from for a new label (e.g. the write's `after`) */
   suggestCorrected?: unknown;
   onSave: (input: LabelInput) => Promise<void> | void;
@@ -36,7 +28,10 @@ export interface LabelEditorProps {
   busy?: boolean;
 }
 
-export function LabelEditor({ runId, stepId, label, categories = DEFAULT_CATEGORIES, suggestCorrected, onSave, onDelete, shortcuts, busy }: LabelEditorProps) {
+const NO_CATEGORIES: string[] = [];
+
+export function LabelEditor({ runId, stepId, label, categories: loaded, categoriesError, suggestCorrected, onSave, onDelete, shortcuts, busy }: LabelEditorProps) {
+  const categories = loaded ?? NO_CATEGORIES;
   const [category, setCategory] = useState(label?.category ?? '');
   const [severity, setSeverity] = useState<string>(label?.severity ?? '');
   const [verdict, setVerdict] = useState<Verdict>(label?.verdict ?? 'harmful');
@@ -97,6 +92,8 @@ export function LabelEditor({ runId, stepId, label, categories = DEFAULT_CATEGOR
         <span className="muted ellipsis">{stepId ? `step ${stepId}` : `run ${runId}`}</span>
       </div>
       <div className="cats" role="radiogroup" aria-label="Category">
+        {loaded === null ? <span className="muted">{categoriesError ? `Categories could not be loaded: ${categoriesError}` : 'Loading categories…'}</span> : null}
+        {loaded?.length === 0 ? <span className="muted">No categories: add some in the Labels screen.</span> : null}
         {categories.map((c, i) => (
           <button key={c} role="radio" aria-checked={category === c} className={category === c ? 'on' : ''} onClick={() => setCategory(c)} title={`${c}${i < 10 ? ` (${(i + 1) % 10})` : ''}`}>
             {i < 10 ? <kbd>{(i + 1) % 10}</kbd> : null}

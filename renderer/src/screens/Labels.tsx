@@ -1,7 +1,112 @@
-/** Labels and their hash-chained history (who, when, before, after): the history of the evidence is evidence. */
+/**
+ * Labels and their hash-chained history (who, when, before, after): the history of the evidence is evidence.
+ * Also the case's label categories (the taxonomy the label editor and the review queue offer): add, remove.
+ */
+import { useMemo, useState } from 'react';
+import type { Label } from '../../../shared/api';
 import { api } from '../api/client';
-import { useApp, useAsync } from '../state/app';
-import { oneLine } from '../lib/format';
+import { useApp, useAsync, useTaxonomy } from '../state/app';
+import { errorText, oneLine } from '../lib/format';
+
+/** Category names as the store accepts them (electron/core/store/labels-store.ts setTaxonomy). */
+const CATEGORY_NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
+
+/** "Unit Mix-up " → "unit-mix-up": what a typed name most likely meant, in the accepted form. */
+export function normalizeCategory(s: string): string {
+  return s
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_]+/g, '-')
+    .replace(/-+/g, '-');
+}
+
+/** Settings: the label categories of the case. A category still used by a label cannot be removed. */
+export function TaxonomyPanel({ labels }: { labels: Label[] | null }) {
+  const app = useApp();
+  const { categories, error } = useTaxonomy();
+  const [name, setName] = useState('');
+  const [busy, setBusy] = useState(false);
+  const used = useMemo(() => {
+    const m = new Map<string, number>();
+    for (const l of labels ?? []) m.set(l.category, (m.get(l.category) ?? 0) + 1);
+    return m;
+  }, [labels]);
+  const candidate = normalizeCategory(name);
+  const problem = !candidate
+    ? null
+    : !CATEGORY_NAME.test(candidate)
+      ? 'lowercase letters, digits and “-” only (up to 64)'
+      : categories?.includes(candidate)
+        ? 'already a category'
+        : null;
+
+  const save = async (next: string[], done: string) => {
+    setBusy(true);
+    try {
+      await api.setTaxonomy(next);
+      app.toast(done, 'ok');
+      app.bumpData();
+      return true;
+    } catch (e) {
+      app.toast(`The categories were not changed: ${errorText(e)}`, 'error');
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  };
+  const add = async () => {
+    if (!categories || !candidate || problem) return;
+    if (await save([...categories, candidate], `Category ${candidate} added`)) setName('');
+  };
+
+  return (
+    <div className="panel" data-testid="taxonomy">
+      <header>
+        <h2>Categories</h2>
+        <span className="muted">{categories?.length ?? 0} · the label editor and the review queue offer these, in this order (keys 1…0 pick the first ten)</span>
+      </header>
+      <div className="body">
+        {error ? <div className="error-box">{error}</div> : null}
+        <div className="taxonomy-list" role="list" aria-label="Label categories">
+          {(categories ?? []).map((c, i) => {
+            const n = used.get(c) ?? 0;
+            return (
+              <span key={c} className="taxonomy-item" role="listitem" data-category={c}>
+                {i < 10 ? <kbd>{(i + 1) % 10}</kbd> : null}
+                <span className="mono">{c}</span>
+                {n ? <span className="faint">· {n} label{n === 1 ? '' : 's'}</span> : null}
+                <button
+                  className="remove"
+                  aria-label={`Remove category ${c}`}
+                  title={n ? `In use by ${n} label${n === 1 ? '' : 's'}: it cannot be removed` : `Remove ${c}`}
+                  disabled={busy || n > 0 || categories!.length <= 1}
+                  onClick={() => void save(categories!.filter((x) => x !== c), `Category ${c} removed`)}
+                >
+                  ×
+                </button>
+              </span>
+            );
+          })}
+        </div>
+        <form
+          className="row"
+          style={{ marginTop: 8 }}
+          onSubmit={(e) => {
+            e.preventDefault();
+            void add();
+          }}
+        >
+          <input className="input" style={{ width: 240 }} placeholder="new category, e.g. unit-mixup" value={name} onChange={(e) => setName(e.target.value)} aria-label="New category" data-testid="taxonomy-new" />
+          <button className="btn small" type="submit" disabled={busy || !categories || !candidate || !!problem} data-testid="taxonomy-add">
+            Add category
+          </button>
+          {candidate && candidate !== name.trim() && !problem ? <span className="muted">adds “{candidate}”</span> : null}
+          {problem ? <span style={{ color: 'var(--danger)' }}>{problem}</span> : null}
+        </form>
+      </div>
+    </div>
+  );
+}
 
 export function LabelsScreen({ active }: { active: boolean }) {
   const app = useApp();
@@ -60,6 +165,7 @@ export function LabelsScreen({ active }: { active: boolean }) {
           {labels.data?.length === 0 ? <div className="empty">No labels yet. Label runs in the run detail or the review queue.</div> : null}
         </div>
       </div>
+      <TaxonomyPanel labels={labels.data} />
       <div className="panel">
         <header>
           <h2>History (hash-chained)</h2>

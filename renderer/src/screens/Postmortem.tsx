@@ -1,5 +1,6 @@
 /**
- * The postmortem: Markdown in Monaco with a live preview (markdown-it with html:false via shared/markdown,
+ * The postmortem: on a case with none saved yet, the blameless template the core generates from the evidence
+ * (getPostmortem at revision 0), saved into the case at the first edit. Markdown in Monaco with a live preview (markdown-it with html:false via shared/markdown,
  * then DOMPurify as defence in depth), evidence embeds [[run:ID]] / [[step:ID]] as cards, blameless-language
  * hints (advice, never blocking), and never losing typing: every change is journaled to Dexie within a
  * second and saved durably into the case; after a crash the newer draft is restored.
@@ -54,7 +55,7 @@ export function PostmortemScreen({ active }: { active: boolean }) {
   const casePath = app.casePath;
   const [pm, setPm] = useState<Postmortem | null>(null);
   const [text, setText] = useState('');
-  const [status, setStatus] = useState<'loading' | 'saved' | 'journaled' | 'saving' | 'error' | 'restored'>('loading');
+  const [status, setStatus] = useState<'loading' | 'template' | 'saved' | 'journaled' | 'saving' | 'error' | 'restored'>('loading');
   const [restoredFrom, setRestoredFrom] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [preview, setPreview] = useState('');
@@ -90,7 +91,7 @@ export function PostmortemScreen({ active }: { active: boolean }) {
         } else {
           textRef.current = saved.markdown;
           setText(saved.markdown);
-          setStatus('saved');
+          setStatus(saved.revision === 0 ? 'template' : 'saved');
           if (draft) void clearDraft(casePath);
         }
       } catch (e) {
@@ -243,6 +244,7 @@ export function PostmortemScreen({ active }: { active: boolean }) {
 
   const statusText = {
     loading: 'loading…',
+    template: 'template · kept in the case once edited',
     saved: `saved · revision ${pm?.revision ?? 0}`,
     journaled: 'draft journaled · saving…',
     saving: 'saving…',
@@ -255,7 +257,11 @@ export function PostmortemScreen({ active }: { active: boolean }) {
       <div className="editor-col">
         <div className="toolbar">
           <span className="title">Postmortem</span>
-          <span className={`badge ${status === 'error' ? 'danger' : status === 'saved' ? 'ok' : 'info'}`} data-testid="pm-status">
+          <span
+            className={`badge ${status === 'error' ? 'danger' : status === 'saved' ? 'ok' : 'info'}`}
+            data-testid="pm-status"
+            title={status === 'template' ? 'Generated from the evidence, labels and budgets of the case. It becomes revision 1 of the postmortem at the first edit (or Ctrl+S).' : undefined}
+          >
             {statusText}
           </span>
           <span className="grow" />
@@ -276,7 +282,7 @@ export function PostmortemScreen({ active }: { active: boolean }) {
                 textRef.current = pm.markdown;
                 setText(pm.markdown);
                 setRestoredFrom(null);
-                setStatus('saved');
+                setStatus(pm.revision === 0 ? 'template' : 'saved');
                 if (casePath) void clearDraft(casePath);
               }}
             >

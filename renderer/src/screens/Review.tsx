@@ -5,7 +5,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { Label, LabelInput, RunRow } from '../../../shared/api';
 import { api } from '../api/client';
-import { useApp, useAsync } from '../state/app';
+import { useApp, useAsync, useTaxonomy } from '../state/app';
 import { LabelEditor } from '../components/LabelEditor';
 import { DiffView, CodeView, toJsonText } from '../monaco/Editors';
 import { errorText, fmtInt, fmtTime } from '../lib/format';
@@ -38,6 +38,7 @@ export function ReviewProgress({ reviewed, total }: { reviewed: number; total: n
 export function ReviewScreen({ active }: { active: boolean }) {
   const app = useApp();
   const queue = useAsync(allAffected, [app.casePath]);
+  const taxonomy = useTaxonomy();
   const [labels, setLabels] = useState<Label[]>([]);
   const [index, setIndex] = useState(0);
   const [busy, setBusy] = useState(false);
@@ -210,6 +211,8 @@ export function ReviewScreen({ active }: { active: boolean }) {
           <LabelEditor
             runId={cur.runId}
             label={curLabel}
+            categories={taxonomy.categories}
+            categoriesError={taxonomy.error}
             shortcuts={active}
             busy={busy}
             suggestCorrected={write?.write ? { [write.write.field]: write.write.after } : undefined}

@@ -6,7 +6,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Label, LabelInput, LineageGraph, ReconstructedRun, Step } from '../../../shared/api';
 import { api } from '../api/client';
-import { useApp, useAsync } from '../state/app';
+import { useApp, useAsync, useTaxonomy } from '../state/app';
 import { Waterfall, KIND_COLORS, type WaterfallHandle } from '../components/Waterfall';
 import { VirtualTable, type Column } from '../components/VirtualTable';
 import { CodeView, DiffView, toJsonText } from '../monaco/Editors';
@@ -68,7 +68,19 @@ export function LineagePanel({ lineage, model, onOpenGraph }: { lineage: Lineage
   );
 }
 
-export function StepInspector({ step }: { step: Step | null }) {
+/**
+ * The step to inspect, whole: a large run comes without the records of its span and log steps
+ * (`dataOmitted`), so the selected one is fetched with getStep.
+ */
+export function useFullStep(runId: string, step: Step | null): { step: Step | null; loading: boolean; error: string | null } {
+  const omitted = step?.dataOmitted ? step.id : null;
+  const full = useAsync(() => (omitted ? api.getStep(runId, omitted) : Promise.resolve(null)), [runId, omitted]);
+  if (!step || !omitted) return { step, loading: false, error: null };
+  if (full.data?.id === omitted) return { step: full.data, loading: false, error: null };
+  return { step, loading: full.loading, error: full.error };
+}
+
+export function StepInspector({ step, loading, error }: { step: Step | null; loading?: boolean; error?: string | null }) {
   const [view, setView] = useState<'json' | 'diff'>('json');
   useEffect(() => setView(step?.write ? 'diff' : 'json'), [step]);
   if (!step) return <div className="empty">Select a step in the waterfall or the list.</div>;
@@ -142,6 +154,14 @@ export function StepInspector({ step }: { step: Step | null }) {
           </div>
           <DiffView original={toJsonText(step.write.before)} modified={toJsonText(step.write.after)} testId="write-diff" />
         </div>
+      ) : step.dataOmitted ? (
+        error ? (
+          <div className="error-box">The record of this step could not be loaded: {error}</div>
+        ) : (
+          <div className="loading" data-testid="step-json-loading">
+            {loading === false ? 'The record of this step was left out of this large run.' : 'Loading the record of this step…'}
+          </div>
+        )
       ) : (
         <CodeView value={toJsonText(step.data)} language="json" readOnly ariaLabel="Step record (read-only JSON)" testId="step-json" />
       )}
@@ -161,6 +181,8 @@ export function RunDetailScreen({ runId, focusStep, active }: { runId: string; f
 
   const steps = useMemo(() => (run ? run.steps.slice().sort((a, b) => (a.at ?? 0) - (b.at ?? 0)) : []), [run]);
   const step = useMemo(() => steps.find((s) => s.id === stepId) ?? null, [steps, stepId]);
+  const inspected = useFullStep(runId, step);
+  const taxonomy = useTaxonomy();
   const writes = steps.filter((s) => s.write);
   const decisions = steps.filter((s) => s.decision);
 
@@ -395,6 +417,8 @@ export function RunDetailScreen({ runId, focusStep, active }: { runId: string; f
                   runId={run.runId}
                   stepId={editing ? editing.stepId : (step?.id ?? null)}
                   label={editing}
+                  categories={taxonomy.categories}
+                  categoriesError={taxonomy.error}
                   suggestCorrected={!editing && step?.write ? { [step.write.field]: step.write.after } : undefined}
                   onSave={saveLabel}
                   onDelete={async (id) => {
@@ -417,7 +441,7 @@ export function RunDetailScreen({ runId, focusStep, active }: { runId: string; f
             </div>
           ) : null}
         </div>
-        <StepInspector step={step} />
+        <StepInspector step={inspected.step} loading={inspected.loading} error={inspected.error} />
       </div>
     </div>
   );

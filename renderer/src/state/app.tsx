@@ -433,3 +433,13 @@ export function useAsync<T>(fn: () => Promise<T>, deps: unknown[]): { data: T | 
   }, [...deps, n]);
   return { data, error, loading, reload: () => setN((x) => x + 1) };
 }
+
+/**
+ * The label categories of the open case (CasefileApi.taxonomy), refetched when the case or its data
+ * changes (the Labels screen edits them and bumps the data version).
+ */
+export function useTaxonomy(): { categories: string[] | null; error: string | null } {
+  const app = useApp();
+  const t = useAsync(() => (app.casePath ? api.taxonomy() : Promise.resolve(null)), [app.casePath, app.dataVersion]);
+  return { categories: t.data, error: t.error };
+}
