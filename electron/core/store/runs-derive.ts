@@ -1,7 +1,8 @@
 /**
- * Derivation of the runs tables (migration 002) from the evidence: set-based SQL over `records`, with a
- * few JavaScript aggregate functions where the work is inherently per group (hash chains per run, span
- * trees per trace). Driven phase by phase by electron/core/recon/derive.ts, inside one transaction.
+ * Derivation of the runs tables (migration 002) from the evidence: one sequential scan of `records` into a
+ * compact temp table, then set-based SQL over temp tables, with a few JavaScript functions where the work
+ * is inherently per group (span trees per trace, the first model of a run, the audit hash of new events).
+ * Driven phase by phase by electron/core/recon/derive.ts, inside one transaction.
  *
  * Correlation rules are documented in docs/correlation.md; the SQL below is their implementation:
  *  - run-id       a record carries the run id itself (audit run_id, span casefile.run_id / Langfuse trace, OPA input)
