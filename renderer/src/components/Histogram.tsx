@@ -2,6 +2,7 @@
 import { useMemo, useRef } from 'react';
 import { scaleLinear, scaleUtc } from 'd3-scale';
 import { useSize } from './useSize';
+import { TimeAxes } from './TimeAxes';
 import { fmtInt, fmtTime } from '../lib/format';
 
 export interface HistogramBucket {
@@ -59,24 +60,7 @@ export function Histogram({ buckets, height = 150, marks = [] }: { buckets: Hist
                 </g>
               );
             })}
-            <g className="axis" transform={`translate(0,${ih})`}>
-              <line x1={0} x2={iw} stroke="var(--border-strong)" />
-              {xt.map((t) => (
-                <g key={+t} transform={`translate(${x(t)},0)`}>
-                  <line y2={4} stroke="var(--border-strong)" />
-                  <text y={15} textAnchor="middle">
-                    {fmt(t)}
-                  </text>
-                </g>
-              ))}
-            </g>
-            <g className="axis">
-              {yt.map((t) => (
-                <text key={t} x={-6} y={y(t)} dy="0.32em" textAnchor="end">
-                  {fmtInt(t)}
-                </text>
-              ))}
-            </g>
+            <TimeAxes x={x} xTicks={xt} formatX={fmt} y={y} yTicks={yt} formatY={fmtInt} width={iw} height={ih} />
           </g>
         </svg>
       ) : null}

@@ -3,6 +3,7 @@ import { useMemo, useRef } from 'react';
 import { scaleLinear, scaleSymlog, scaleUtc } from 'd3-scale';
 import { line as d3line, curveStepAfter } from 'd3-shape';
 import { useSize } from './useSize';
+import { TimeAxes } from './TimeAxes';
 import { fmtTime } from '../lib/format';
 
 export interface Series {
@@ -88,24 +89,7 @@ export function TimeChart({ series, thresholds = [], markers = [], height = 170,
                 </g>
               );
             })}
-            <g className="axis" transform={`translate(0,${ih})`}>
-              <line x1={0} x2={iw} stroke="var(--border-strong)" />
-              {xt.map((t) => (
-                <g key={+t} transform={`translate(${x(t)},0)`}>
-                  <line y2={4} stroke="var(--border-strong)" />
-                  <text y={15} textAnchor="middle">
-                    {fmtX(t)}
-                  </text>
-                </g>
-              ))}
-            </g>
-            <g className="axis">
-              {yt.map((t) => (
-                <text key={t} x={-6} y={y(t)} dy="0.32em" textAnchor="end">
-                  {yFormat(t)}
-                </text>
-              ))}
-            </g>
+            <TimeAxes x={x} xTicks={xt} formatX={fmtX} y={y} yTicks={yt} formatY={yFormat} width={iw} height={ih} />
           </g>
         </svg>
       ) : null}
