@@ -54,4 +54,6 @@ export interface ImportResult {
   /** Files whose hash differs from the bundle manifest, or that the manifest lists but the bundle lacks. */
   manifestProblems: string[];
   cancelled: boolean;
+  /** Where the time went, in milliseconds: reading and writing the sources, rebuilding bulk-dropped indexes, deriving runs. */
+  timings?: { writeMs: number; indexMs: number; deriveMs: number; derivePhases?: Record<string, number> };
 }

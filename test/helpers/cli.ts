@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +34,18 @@ export function cliAsync(args: string[]) {
   return spawn(process.execPath, [BIN, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
+const made: string[] = [];
+let cleanupHooked = false;
+
+/** A fresh temporary folder, removed when the test process exits (set CASEFILE_KEEP_TEST_TMP=1 to keep it). */
 export function tempDir(prefix = 'casefile-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  if (!cleanupHooked && !process.env.CASEFILE_KEEP_TEST_TMP) {
+    cleanupHooked = true;
+    process.on('exit', () => {
+      for (const d of made) rmSync(d, { recursive: true, force: true });
+    });
+  }
+  return dir;
 }

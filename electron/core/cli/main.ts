@@ -97,7 +97,7 @@ export const COMMANDS: Record<string, Command> = {
             errors: r.errors,
             manifestProblems: r.manifestProblems,
             cancelled: r.cancelled,
-            stats: { elapsedMs: Date.now() - started, maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024) },
+            stats: { elapsedMs: Date.now() - started, maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024), ...r.timings },
           }),
         );
       }

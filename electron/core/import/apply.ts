@@ -99,19 +99,25 @@ export class ImportApplier {
     this.bulk = true;
   }
 
+  private readonly createdAt = performance.now();
+
   finish(casePath: string, cancelled: boolean): ImportResult {
+    const t0 = performance.now();
     if (this.bulk) {
       this.store.leaveBulkMode();
       this.bulk = false;
     }
+    const t1 = performance.now();
     const q = new CaseQueries(this.db);
     const manifestProblems = checkManifests(this.db);
     // rebuild the runs (electron/core/recon/derive.ts) when this import changed the evidence
+    const derivePhases: Record<string, number> = {};
     try {
-      ensureRuns(this.db);
+      ensureRuns(this.db, { onPhase: (name, ms) => (derivePhases[name] = ms) });
     } catch (e) {
       this.errors.push(`run reconstruction failed: ${(e as Error).message}`);
     }
+    const t2 = performance.now();
     return {
       case: casePath,
       sources: this.sources,
@@ -119,6 +125,7 @@ export class ImportApplier {
       errors: this.errors,
       manifestProblems,
       cancelled,
+      timings: { writeMs: Math.round(t0 - this.createdAt), indexMs: Math.round(t1 - t0), deriveMs: Math.round(t2 - t1), derivePhases },
     };
   }
 }

@@ -5,7 +5,7 @@
  */
 import type { Db } from '../store/db';
 import { derivedSignature, evidenceSignature, refreshHarmful } from '../store/runs-derive';
-import { deriveRuns } from './derive';
+import { deriveRuns, type DeriveOptions } from './derive';
 
 export { deriveRuns, type DeriveOptions, type DeriveResult } from './derive';
 export { listRuns, facets, saveAffectedSet, affectedSet, toFtsQuery, normalizeQuery } from './query';
@@ -17,7 +17,7 @@ export { sqlQuery, SqlTimeoutError, DEFAULT_ROW_CAP, DEFAULT_TIMEOUT_MS } from '
 export { refreshHarmful };
 
 /** Derives the runs when the evidence changed since the last derivation (or never was). True when it derived. */
-export function ensureRuns(db: Db): boolean {
+export function ensureRuns(db: Db, opts: Pick<DeriveOptions, 'onPhase'> = {}): boolean {
   if (derivedSignature(db) === evidenceSignature(db)) return false;
-  return !deriveRuns(db).skipped;
+  return !deriveRuns(db, opts).skipped;
 }
