@@ -9,6 +9,7 @@ const entries = {
   cli: 'electron/core/cli/main.ts',
   'import-worker': 'electron/core/workers/import-worker.ts',
   'reader-worker': 'electron/core/workers/reader-worker.ts',
+  'parse-worker': 'electron/core/workers/parse-worker.ts',
   'query-worker': 'electron/core/workers/query-worker.ts',
   'sql-worker': 'electron/core/workers/sql-worker.ts',
   'electron-main': 'electron/shell/main.ts',

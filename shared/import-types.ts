@@ -55,5 +55,12 @@ export interface ImportResult {
   manifestProblems: string[];
   cancelled: boolean;
   /** Where the time went, in milliseconds: reading and writing the sources, rebuilding bulk-dropped indexes, deriving runs. */
-  timings?: { writeMs: number; indexMs: number; deriveMs: number; derivePhases?: Record<string, number> };
+  timings?: {
+    writeMs: number;
+    indexMs: number;
+    deriveMs: number;
+    derivePhases?: Record<string, number>;
+    /** CPU milliseconds each import thread had used when the last source was written (Linux only) */
+    streamCpuMs?: { writer: number | null; reader: number | null; parsers: Array<number | null> };
+  };
 }

@@ -37,10 +37,11 @@ function counts(casePath: string) {
     return {
       integrity,
       records: one('SELECT count(*) n FROM records'),
-      provenance: one('SELECT count(*) n FROM provenance'),
+      provenance: one('SELECT count(*) n FROM record_provenance'),
       quarantine: one('SELECT count(*) n FROM quarantine'),
       sources: one("SELECT count(*) n FROM sources WHERE status='complete'"),
-      fts: one('SELECT count(*) n FROM records_fts'),
+      runs: one('SELECT count(*) n FROM runs'),
+      runsFts: one('SELECT count(*) n FROM runs_fts'),
     };
   } finally {
     db.close();

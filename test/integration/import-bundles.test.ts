@@ -178,7 +178,7 @@ describe.skipIf(!HAVE_CORPUS)('import: corpus files, idempotence and cross-forma
     expect(jaeger.duplicates).toBe(jaeger.records); // every Jaeger span is already there from the OTLP file
     expect(first.json.totals.spans).toBe(nDistinct);
     const db = new Database(casePath, { readonly: true });
-    const provs = db.prepare("SELECT count(*) n FROM provenance p JOIN records r ON r.id = p.record_id WHERE r.kind='span'").get() as { n: number };
+    const provs = db.prepare("SELECT count(*) n FROM record_provenance p JOIN records r ON r.id = p.record_id WHERE r.kind='span'").get() as { n: number };
     db.close();
     expect(provs.n).toBe(2 * nSpans);
 

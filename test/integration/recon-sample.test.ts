@@ -13,7 +13,7 @@ import { generateSample } from '../../electron/core/sample/generate';
 import { importInProcess } from '../../electron/core/import/apply';
 import { openDb, type Db } from '../../electron/core/store/db';
 import { CaseQueries } from '../../electron/core/store/case-queries';
-import { affectedSet, diffRuns, facets, getRun, lineage, listRuns, overviewParts, runFacts, saveAffectedSet, sqlQuery } from '../../electron/core/recon/index';
+import { affectedSet, deriveRuns, diffRuns, facets, getRun, lineage, listRuns, overviewParts, runFacts, saveAffectedSet, sqlQuery } from '../../electron/core/recon/index';
 import { BIN, cli, cliJson, tempDir } from '../helpers/cli';
 
 interface Key {
@@ -312,5 +312,27 @@ describe('reconstruction on the sample incident, against its answer key', () => 
       expect(sql.json.rows).toEqual([[key.runs]]);
       expect(cli(['sql', casePath, 'DROP TABLE runs']).code).toBe(1);
     });
+  });
+
+  it('records stored before migration 004 (no facts yet) derive to exactly the same runs', () => {
+    const snapshot = () => ({
+      runs: db.prepare('SELECT * FROM runs ORDER BY rid').all(),
+      findings: db.prepare('SELECT run_id, code, severity, message, step_id FROM run_findings ORDER BY run_id, code, message').all(),
+      tags: db.prepare('SELECT tag, rid FROM run_tags ORDER BY tag, rid').all(),
+      traces: db.prepare('SELECT * FROM run_traces ORDER BY run_id, trace_id').all(),
+      links: db.prepare('SELECT * FROM run_links ORDER BY run_id, record_id').all(),
+      hashBad: db.prepare('SELECT * FROM audit_hash_bad ORDER BY record_id').all(),
+      fts: db.prepare("SELECT rowid FROM runs_fts WHERE runs_fts MATCH 'refund' ORDER BY rowid").all(),
+    });
+    const before = snapshot();
+    const facts = (db.prepare('SELECT count(*) n FROM record_facts').get() as { n: number }).n;
+    expect(facts).toBe((db.prepare("SELECT count(*) n FROM records WHERE kind IN ('audit', 'span', 'decision')").get() as { n: number }).n);
+    // as a case imported by an older build looks after migration 004
+    db.exec("DELETE FROM record_facts; INSERT OR REPLACE INTO meta(key, value) SELECT 'facts.legacy_max_id', max(id) FROM records");
+    const r = deriveRuns(db, { force: true });
+    expect(r.skipped).toBe(false);
+    expect((db.prepare('SELECT count(*) n FROM record_facts').get() as { n: number }).n).toBe(facts);
+    expect(db.prepare("SELECT 1 FROM meta WHERE key = 'facts.legacy_max_id'").get()).toBeUndefined();
+    expect(snapshot()).toEqual(before);
   });
 });

@@ -25,9 +25,48 @@ export const WHOLE_DOC_LIMIT = 32 * 1024 * 1024;
 
 const NL = 0x0a;
 
+/**
+ * One line (without its newline): null when blank, else the unit (value undefined when the line is not JSON)
+ * or the error for bytes that are not UTF-8. A trailing CR is dropped, and a BOM on line 1.
+ */
+export function parseLine(buf: Buffer, lineNo: number, decoder: TextDecoder): FrameItem | null {
+  let end = buf.length;
+  if (end > 0 && buf[end - 1] === 0x0d) end--;
+  const bytes = buf.subarray(0, end);
+  // cheap blank test
+  let blank = true;
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i]!;
+    if (c !== 0x20 && c !== 0x09) {
+      blank = false;
+      break;
+    }
+  }
+  if (blank) return null;
+  let text: string;
+  try {
+    text = decoder.decode(bytes);
+  } catch {
+    return { error: `invalid UTF-8 at byte ${firstInvalidUtf8(bytes)} of the line`, locator: { line: lineNo }, raw: bytes.toString('utf8') };
+  }
+  if (lineNo === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = undefined;
+  }
+  return { value, rawLine: text, locator: { line: lineNo } };
+}
+
+/** The strict UTF-8 decoder parseLine expects. */
+export function lineDecoder(): TextDecoder {
+  return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+}
+
 /** Cut a byte stream into lines (1-based numbers), decoding strict UTF-8 and parsing each line as JSON. */
 export async function* frameLines(chunks: AsyncIterable<Buffer>): AsyncGenerator<FrameItem> {
-  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+  const decoder = lineDecoder();
   let lineNo = 0;
   let pending: Buffer[] = [];
   let pendingLen = 0;
@@ -40,34 +79,8 @@ export async function* frameLines(chunks: AsyncIterable<Buffer>): AsyncGenerator
       yield { error: `line is longer than ${MAX_LINE_BYTES} bytes; not parsed`, locator: { line: lineNo }, raw: buf.subarray(0, 4096).toString('utf8') };
       return;
     }
-    let end = buf.length;
-    if (end > 0 && buf[end - 1] === 0x0d) end--;
-    const bytes = buf.subarray(0, end);
-    // cheap blank test
-    let blank = true;
-    for (let i = 0; i < bytes.length; i++) {
-      const c = bytes[i]!;
-      if (c !== 0x20 && c !== 0x09) {
-        blank = false;
-        break;
-      }
-    }
-    if (blank) return;
-    let text: string;
-    try {
-      text = decoder.decode(bytes);
-    } catch {
-      yield { error: `invalid UTF-8 at byte ${firstInvalidUtf8(bytes)} of the line`, locator: { line: lineNo }, raw: bytes.toString('utf8') };
-      return;
-    }
-    if (lineNo === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      value = undefined;
-    }
-    yield { value, rawLine: text, locator: { line: lineNo } };
+    const item = parseLine(buf, lineNo, decoder);
+    if (item) yield item;
   }
 
   for await (const chunk of chunks) {
@@ -377,3 +390,105 @@ async function* streamDocument(chunks: AsyncIterable<Buffer>, framing: Extract<F
 }
 
 export type { Readable };
+
+/** A run of complete lines cut from a byte stream (the last block may end without a newline), or an overlong line. */
+export type LineBlock = { buf: Buffer; firstLine: number; lines: number } | { error: FrameError };
+
+function countNewlines(b: Buffer): number {
+  let n = 0;
+  for (let i = b.indexOf(NL); i !== -1; i = b.indexOf(NL, i + 1)) n++;
+  return n;
+}
+
+/**
+ * Cut a byte stream into blocks of whole lines of about `blockBytes`, numbered as frameLines numbers them,
+ * so that the lines of one file can be parsed on several threads (parseLineBlock) and stored in order.
+ * A line longer than MAX_LINE_BYTES is not held whole: it becomes an error block.
+ */
+export async function* splitLines(chunks: AsyncIterable<Buffer>, blockBytes = 512 * 1024): AsyncGenerator<LineBlock> {
+  let lineNo = 0;
+  let complete: Buffer[] = [];
+  let completeLen = 0;
+  let partial: Buffer[] = [];
+  let partialLen = 0;
+  let overflowHead: Buffer | null = null;
+  const flush = (): LineBlock | null => {
+    if (completeLen === 0) return null;
+    const buf = Buffer.concat(complete, completeLen);
+    const lines = countNewlines(buf);
+    const block = { buf, firstLine: lineNo + 1, lines };
+    lineNo += lines;
+    complete = [];
+    completeLen = 0;
+    return block;
+  };
+  const overlong = (head: Buffer): LineBlock => {
+    lineNo++;
+    return { error: { error: `line is longer than ${MAX_LINE_BYTES} bytes; not parsed`, locator: { line: lineNo }, raw: head.toString('utf8') } };
+  };
+  for await (const chunk of chunks) {
+    let c = chunk;
+    if (overflowHead) {
+      const nl = c.indexOf(NL);
+      if (nl === -1) continue; // still inside the overlong line
+      yield overlong(overflowHead);
+      overflowHead = null;
+      c = c.subarray(nl + 1);
+    }
+    const last = c.lastIndexOf(NL);
+    if (last === -1) {
+      // copies: the stream may reuse its chunk buffers
+      partial.push(Buffer.from(c));
+      partialLen += c.length;
+      if (partialLen > MAX_LINE_BYTES) {
+        const b = flush();
+        if (b) yield b;
+        overflowHead = Buffer.from(Buffer.concat(partial).subarray(0, 4096));
+        partial = [];
+        partialLen = 0;
+      }
+      continue;
+    }
+    complete.push(...partial, Buffer.from(c.subarray(0, last + 1)));
+    completeLen += partialLen + last + 1;
+    partial = last + 1 < c.length ? [Buffer.from(c.subarray(last + 1))] : [];
+    partialLen = c.length - last - 1;
+    if (completeLen >= blockBytes) yield flush()!;
+  }
+  if (overflowHead) {
+    const b = flush();
+    if (b) yield b;
+    yield overlong(overflowHead);
+    return;
+  }
+  if (partialLen > 0) {
+    complete.push(...partial);
+    completeLen += partialLen;
+    const buf = Buffer.concat(complete, completeLen);
+    const lines = countNewlines(buf) + 1;
+    yield { buf, firstLine: lineNo + 1, lines };
+    return;
+  }
+  const b = flush();
+  if (b) yield b;
+}
+
+/** The frame items of one block of lines, as frameLines would give them. */
+export function* blockItems(block: LineBlock, decoder: TextDecoder = lineDecoder()): Generator<FrameItem> {
+  if ('error' in block) {
+    yield block.error;
+    return;
+  }
+  const { buf } = block;
+  let lineNo = block.firstLine;
+  let start = 0;
+  for (let nl = buf.indexOf(NL); nl !== -1; nl = buf.indexOf(NL, start)) {
+    const item = parseLine(buf.subarray(start, nl), lineNo++, decoder);
+    if (item) yield item;
+    start = nl + 1;
+  }
+  if (start < buf.length) {
+    const item = parseLine(buf.subarray(start), lineNo, decoder);
+    if (item) yield item;
+  }
+}

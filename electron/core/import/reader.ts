@@ -3,17 +3,20 @@ import type { Readable } from 'node:stream';
 import type { Emit, FormatName } from '../../../shared/model';
 import type { QuarantineRow, RecordRow, SkipRow, SourceInfo } from '../store/import-store';
 import { BundleError, DEFAULT_LIMITS, enumerateInput, type BundleLimits } from './bundle';
-import { frameDocument, frameLines, isFrameError, type FrameItem } from './framing';
+import { blockItems, frameDocument, frameLines, isFrameError, splitLines, type FrameItem, type LineBlock } from './framing';
 import type { FormatHandler, Framing } from './formats/types';
 import { HANDLERS, detectDocumentFormat } from './registry';
 import { buildSniff, SNIFF_BYTES } from './sniff';
+import { recordFacts } from '../../../shared/record-facts';
+import { sha256Hex } from '../store/hash';
 
 /** Messages from the reader (parse side) to the writer (store side). */
 export type ReaderMsg =
   | { t: 'begin'; info: SourceInfo }
   | { t: 'rows'; records: RecordRow[]; quarantine: QuarantineRow[]; skips: SkipRow[] }
   | { t: 'document'; format: FormatName; text: string }
-  | { t: 'end'; sha256: string; size: number; error?: string }
+  /** blocks: how many line blocks of this source went to the parse workers (parallel mode) */
+  | { t: 'end'; sha256: string; size: number; error?: string; blocks?: number }
   | { t: 'known'; info: SourceInfo; sha256: string }
   | { t: 'refused'; info: SourceInfo; sha256: string; reason: string; status: 'refused' | 'failed' }
   | { t: 'fatal'; input: string; reason: string };
@@ -25,6 +28,11 @@ export interface ReadOptions {
   batchSize?: number;
   onRawBytes?: (n: number) => void;
   isCancelled?: () => boolean;
+  /**
+   * Parallel mode: hand a block of lines of the current source to a parse worker (resolves when there is
+   * room for more). The blocks' rows reach the writer by another way, numbered by `seq`.
+   */
+  parallel?: (format: FormatName, block: LineBlock, seq: number) => Promise<void>;
 }
 
 const DOCUMENT_MAX = 16 * 1024 * 1024;
@@ -156,56 +164,99 @@ async function* readOne(stream: Readable, info: SourceInfo, opts: ReadOptions): 
   const handler = best.h;
   yield { t: 'begin', info: { ...info, format: handler.format } };
   const batchSize = opts.batchSize ?? 2000;
-  let records: RecordRow[] = [];
-  let quarantine: QuarantineRow[] = [];
-  let skips: SkipRow[] = [];
-  let pending = 0;
-  const flush = (): ReaderMsg => {
-    const m: ReaderMsg = { t: 'rows', records, quarantine, skips };
-    records = [];
-    quarantine = [];
-    skips = [];
-    pending = 0;
-    return m;
-  };
   const framing = best.framing;
-  const frames: AsyncGenerator<FrameItem> = framing.kind === 'lines' ? frameLines(rest()) : frameDocument(rest(), framing, ended ? head.length : info.size || null);
   let failure: string | undefined;
+  // Lines of a large file: cut into blocks here, parsed and mapped on the parse workers (opts.parallel),
+  // stored by the writer in block order. 'end' says how many blocks the source had.
+  if (framing.kind === 'lines' && opts.parallel) {
+    let blocks = 0;
+    try {
+      for await (const block of splitLines(rest())) {
+        await opts.parallel(handler.format, block, blocks++);
+        if (opts.isCancelled?.()) return;
+      }
+    } catch (e) {
+      failure = (e as Error).message;
+      await opts.parallel(handler.format, { error: { error: `reading stopped: ${failure}`, locator: {} } }, blocks++);
+    }
+    yield { t: 'end', sha256: hash.digest('hex'), size, blocks, ...(failure ? { error: failure } : {}) };
+    return;
+  }
+  const batch = new RowBatch();
+  let pending = 0;
+  const frames: AsyncGenerator<FrameItem> = framing.kind === 'lines' ? frameLines(rest()) : frameDocument(rest(), framing, ended ? head.length : info.size || null);
   try {
     for await (const item of frames) {
-      if (isFrameError(item)) {
-        quarantine.push([item.locator.line ?? null, item.locator.path ?? null, item.error, item.raw ?? null]);
-      } else {
-        let emits: Emit[];
-        try {
-          emits = handler.map(item);
-        } catch (e) {
-          emits = [{ type: 'quarantine', reason: `${handler.format} mapper failed: ${(e as Error).message}`, locator: item.locator }];
-        }
-        for (const em of emits) addEmit(em, item.rawLine);
-      }
+      batch.addItem(handler, item);
       if (++pending >= batchSize) {
-        yield flush();
+        pending = 0;
+        yield batch.take();
         if (opts.isCancelled?.()) return;
       }
     }
   } catch (e) {
     failure = (e as Error).message;
-    quarantine.push([null, null, `reading stopped: ${failure}`, null]);
+    batch.quarantine.push([null, null, `reading stopped: ${failure}`, null]);
   }
-  yield flush();
+  yield batch.take();
   yield { t: 'end', sha256: hash.digest('hex'), size, ...(failure ? { error: failure } : {}) };
+}
 
-  function addEmit(em: Emit, rawLine: string | undefined) {
+/** Rows for the writer from a format mapper's emits (records with their facts, quarantine entries, skips). */
+export class RowBatch {
+  records: RecordRow[] = [];
+  quarantine: QuarantineRow[] = [];
+  skips: SkipRow[] = [];
+
+  get size(): number {
+    return this.records.length + this.quarantine.length + this.skips.length;
+  }
+
+  /** A frame error, or the emits of the handler for one unit. */
+  addItem(handler: FormatHandler, item: FrameItem): void {
+    if (isFrameError(item)) {
+      this.quarantine.push([item.locator.line ?? null, item.locator.path ?? null, item.error, item.raw ?? null]);
+      return;
+    }
+    let emits: Emit[];
+    try {
+      emits = handler.map(item);
+    } catch (e) {
+      emits = [{ type: 'quarantine', reason: `${handler.format} mapper failed: ${(e as Error).message}`, locator: item.locator }];
+    }
+    for (const em of emits) this.addEmit(em, item.rawLine);
+  }
+
+  addEmit(em: Emit, rawLine: string | undefined): void {
     const line = em.locator.line ?? null;
     const path = em.locator.path ?? null;
     if (em.type === 'record') {
       const r = em.record;
-      records.push([r.kind, r.key, r.runId, r.traceId, r.spanId, r.parentSpanId, r.tsUs, r.endUs, r.name, em.dataJson ?? JSON.stringify(r.data), r.text, line, path]);
+      const dataJson = em.dataJson ?? JSON.stringify(r.data);
+      const facts = recordFacts(r.kind, r.name, r.parentSpanId, r.data, dataJson, sha256Hex);
+      this.records.push([r.kind, r.key, r.runId, r.traceId, r.spanId, r.parentSpanId, r.tsUs, r.endUs, r.name, dataJson, line, path, facts]);
     } else if (em.type === 'quarantine') {
-      quarantine.push([line, path, em.reason, em.raw ?? rawLine ?? null]);
+      this.quarantine.push([line, path, em.reason, em.raw ?? rawLine ?? null]);
     } else {
-      skips.push([line, path, em.reason]);
+      this.skips.push([line, path, em.reason]);
     }
   }
+
+  /** The batch as a writer message, and a fresh batch. */
+  take(): Extract<ReaderMsg, { t: 'rows' }> {
+    const m = { t: 'rows' as const, records: this.records, quarantine: this.quarantine, skips: this.skips };
+    this.records = [];
+    this.quarantine = [];
+    this.skips = [];
+    return m;
+  }
+}
+
+/** Parse and map one block of lines (a parse worker's job; see splitLines). */
+export function parseLineBlock(format: FormatName, block: LineBlock): Extract<ReaderMsg, { t: 'rows' }> {
+  const handler = HANDLERS.find((h) => h.format === format);
+  if (!handler) throw new Error(`no handler for ${format}`);
+  const batch = new RowBatch();
+  for (const item of blockItems(block)) batch.addItem(handler, item);
+  return batch.take();
 }

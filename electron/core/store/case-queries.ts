@@ -105,12 +105,14 @@ export class CaseQueries {
   *auditEventsInChainOrder(): Generator<{ runId: string; data: string; sourcePath: string; line: number | null }> {
     const it = this.db
       .prepare(
-        `SELECT r.run_id AS runId, r.data AS data, s.path AS sourcePath, p.line AS line
-         FROM records r
-         JOIN provenance p ON p.record_id = r.id AND p.rowid = (SELECT min(rowid) FROM provenance WHERE record_id = r.id)
-         JOIN sources s ON s.id = p.source_id
-         WHERE r.kind = 'audit'
-         ORDER BY r.run_id, coalesce(json_extract(r.data, '$.event.seq'), 0), p.source_id, p.line`,
+        `SELECT runId, data, s.path AS sourcePath, line FROM (
+           SELECT r.run_id AS runId, r.data AS data,
+             -- the first provenance: in the row (migration 004), or the oldest provenance row (older cases)
+             coalesce(r.source_id, (SELECT p.source_id FROM provenance p WHERE p.record_id = r.id ORDER BY p.rowid LIMIT 1)) AS sourceId,
+             CASE WHEN r.source_id IS NOT NULL THEN r.line ELSE (SELECT p.line FROM provenance p WHERE p.record_id = r.id ORDER BY p.rowid LIMIT 1) END AS line
+           FROM records r WHERE r.kind = 'audit'
+         ) JOIN sources s ON s.id = sourceId
+         ORDER BY runId, coalesce(json_extract(data, '$.event.seq'), 0), sourceId, line`,
       )
       .iterate() as IterableIterator<{ runId: string; data: string; sourcePath: string; line: number | null }>;
     yield* it;

@@ -64,8 +64,8 @@ function attachSources(db: Db, rows: RecordRow[]): EvidenceRecord[] {
     const prov = db
       .prepare(
         `SELECT p.record_id AS recordId, p.source_id AS sourceId, s.path AS path, s.sha256 AS sha256, s.format AS format, p.line AS line, p.path AS jsonPath
-         FROM provenance p JOIN sources s ON s.id = p.source_id
-         WHERE p.record_id IN (${chunk.map(() => '?').join(',')}) ORDER BY p.rowid`,
+         FROM record_provenance p JOIN sources s ON s.id = p.source_id
+         WHERE p.record_id IN (${chunk.map(() => '?').join(',')}) ORDER BY p.record_id, p.seq`,
       )
       .all(...chunk) as Array<RecordSource & { recordId: number }>;
     for (const p of prov) byId.get(p.recordId)?.sources.push({ sourceId: p.sourceId, path: p.path, sha256: p.sha256, format: p.format, line: p.line, jsonPath: p.jsonPath });

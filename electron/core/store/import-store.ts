@@ -2,6 +2,7 @@ import type { Db } from './db';
 import type { Statement } from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { dropBulkIndexes, ensureBulkIndexes } from './indexes';
+import { FACT_COLUMNS, type FactsRow } from '../../../shared/record-facts';
 
 /** A record ready to insert, as produced by the reader worker (compact, already serialized). */
 export type RecordRow = [
@@ -15,9 +16,10 @@ export type RecordRow = [
   endTs: number | null,
   name: string | null,
   data: string,
-  text: string,
   line: number | null,
   path: string | null,
+  /** what run derivation reads from the record (shared/record-facts.ts), null for logs and lineage */
+  facts: FactsRow | null,
 ];
 export type QuarantineRow = [line: number | null, path: string | null, reason: string, raw: string | null];
 export type SkipRow = [line: number | null, path: string | null, reason: string];
@@ -76,7 +78,7 @@ export class ImportStore {
     findRecord: Statement;
     provInSource: Statement;
     insertProv: Statement;
-    insertFts: Statement;
+    insertFacts: Statement;
     insertQuarantine: Statement;
     insertSkip: Statement;
     completeBySha: Statement;
@@ -95,13 +97,13 @@ export class ImportStore {
         `UPDATE sources SET sha256 = ?, size = ?, status = ?, error = ?, records_in = ?, stored = ?, duplicates = ?, quarantined = ?, skipped = ? WHERE id = ?`,
       ),
       insertRecord: db.prepare(
-        `INSERT INTO records(kind, key, run_id, trace_id, span_id, parent_span_id, ts, end_ts, name, data)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO NOTHING`,
+        `INSERT INTO records(kind, key, run_id, trace_id, span_id, parent_span_id, ts, end_ts, name, data, source_id, line, path)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO NOTHING`,
       ),
       findRecord: db.prepare('SELECT id, data FROM records WHERE key = ?'),
-      provInSource: db.prepare('SELECT line, path FROM provenance WHERE record_id = ? AND source_id = ? LIMIT 1'),
+      provInSource: db.prepare('SELECT line, path FROM record_provenance WHERE record_id = ? AND source_id = ? LIMIT 1'),
       insertProv: db.prepare('INSERT INTO provenance(record_id, source_id, line, path) VALUES (?, ?, ?, ?)'),
-      insertFts: db.prepare('INSERT INTO records_fts(rowid, text) VALUES (?, ?)'),
+      insertFacts: db.prepare(`INSERT INTO record_facts(id, ${FACT_COLUMNS.join(', ')}) VALUES (?${', ?'.repeat(FACT_COLUMNS.length)})`),
       insertQuarantine: db.prepare('INSERT INTO quarantine(source_id, line, path, reason, raw) VALUES (?, ?, ?, ?, ?)'),
       insertSkip: db.prepare('INSERT INTO skipped(source_id, line, path, reason) VALUES (?, ?, ?, ?)'),
       completeBySha: db.prepare("SELECT * FROM sources WHERE sha256 = ? AND status = 'complete' ORDER BY id LIMIT 1"),
@@ -147,12 +149,11 @@ export class ImportStore {
     const st = this.st;
     for (const row of rows) {
       cur.counts.recordsIn++;
-      const [kind, key, runId, traceId, spanId, parent, ts, endTs, name, data, text, line, path] = row;
-      const res = st.insertRecord.run(kind, key, runId, traceId, spanId, parent, ts, endTs, name, data);
+      const [kind, key, runId, traceId, spanId, parent, ts, endTs, name, data, line, path, facts] = row;
+      // the record and its first provenance in one row (migration 004)
+      const res = st.insertRecord.run(kind, key, runId, traceId, spanId, parent, ts, endTs, name, data, cur.id, line, path);
       if (res.changes === 1) {
-        const id = Number(res.lastInsertRowid);
-        st.insertProv.run(id, cur.id, line, path);
-        if (text) st.insertFts.run(id, text);
+        if (facts) st.insertFacts.run(res.lastInsertRowid, ...facts);
         cur.counts.stored++;
         continue;
       }

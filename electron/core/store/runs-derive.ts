@@ -13,14 +13,10 @@
  *  - decision-id  an OPA decision whose decision_id an audit policy.decision event of a run names
  *  - session-id / time-window  (inferred) — computed in recon/correlate.ts, stored here as run_links
  */
-import * as crypto from 'node:crypto';
 import type { Db } from './db';
-import { auditEventHash } from '../../../shared/audit';
 import { guessLanguage } from '../../../shared/sli';
-
-// crypto.hash (one-shot, about twice as fast) where the runtime has it
-const oneShot = (crypto as { hash?: (alg: string, data: string) => string }).hash;
-const sha256 = oneShot ? (s: string) => oneShot('sha256', s) : (s: string) => crypto.createHash('sha256').update(s, 'utf8').digest('hex');
+import { auditHashProblem as sharedAuditHashProblem, FACT_COLUMNS, recordFacts } from '../../../shared/record-facts';
+import { sha256Hex as sha256 } from './hash';
 
 /** Bump when the derivation changes: cases derived by an older build are re-derived on open. */
 export const DERIVE_VERSION = 2;
@@ -54,30 +50,9 @@ export interface LinkRow {
 
 // ----------------------------------------------------------------------------------------------- JS functions
 
-const AUDIT_PREFIX = '{"origin":"casefile","event":';
-
 /** The content check of one audit event (its own hash against its content), or null when fine / unhashed. */
 export function auditHashProblem(data: string): string | null {
-  // Fast path: the stored event text without its trailing "hash" member, hashed as is. Producers that write
-  // canonical JSON (sorted keys, hash last) verify here without parsing; anything else takes the full path.
-  // data = {"origin":"casefile","event":{…,"hash":"<64 hex>"}}: the tail ,"hash":"…"}} is 76 characters
-  const n = data.length;
-  if (data.startsWith(AUDIT_PREFIX) && n > AUDIT_PREFIX.length + 76 && data.startsWith(',"hash":"', n - 76) && data.endsWith('"}}')) {
-    const hash = data.slice(n - 67, n - 3);
-    const body = `${data.slice(AUDIT_PREFIX.length, n - 76)}}`;
-    const at = body.indexOf('"prev_hash":"');
-    const prev = at >= 0 ? body.slice(at + 13, at + 77) : '';
-    if (sha256(`${prev}\n${body}`) === hash) return null;
-  }
-  let ev: Record<string, unknown>;
-  try {
-    ev = (JSON.parse(data) as { event: Record<string, unknown> }).event;
-  } catch {
-    return 'stored event is not JSON';
-  }
-  if (typeof ev.hash !== 'string') return null;
-  const actual = auditEventHash(ev, sha256);
-  return actual === ev.hash ? null : `hash ${ev.hash.slice(0, 12)}… does not match the event's content (computed ${actual.slice(0, 12)}…): the event was changed after it was hashed`;
+  return sharedAuditHashProblem(data, sha256);
 }
 
 interface ChainEv {
@@ -148,7 +123,6 @@ function aggregate<T>(db: Db, name: string, opts: { start: () => T; step: (acc: 
 
 function registerFunctions(db: Db): void {
   db.function('cf_lang', { deterministic: true }, (text: unknown) => (typeof text === 'string' && text !== '' ? guessLanguage(text) : null));
-  db.function('cf_audit_hash_problem', { deterministic: true }, (data: unknown) => (typeof data === 'string' ? auditHashProblem(data) : null));
   // one call per trace: `span:parent` pairs joined by commas
   db.function('cf_span_tree', { deterministic: true }, (text: unknown) => {
     if (typeof text !== 'string' || text === '') return null;
@@ -269,7 +243,7 @@ export class RunsDeriveStore {
       threads: this.db.pragma('threads', { simple: true }) as number,
     };
     this.db.pragma('temp_store = FILE');
-    this.db.pragma('cache_size = -262144'); // 256 MiB for the sorts
+    this.db.pragma('cache_size = -98304'); // 96 MiB: the sorts spill to temporary files beyond it (import RSS stays bounded)
     this.db.pragma('threads = 2'); // the sorter may use a helper thread
     this.db.exec('BEGIN IMMEDIATE');
   }
@@ -310,78 +284,61 @@ export class RunsDeriveStore {
   // ------------------------------------------------------------------ the scan
 
   /**
-   * One sequential pass over the records (lineage excepted) into t_rec. Audit events whose own hash was never
-   * checked (id above the watermark) are checked here, once (audit_hash_bad). Returns the number of records.
+   * One sequential pass over the records (lineage excepted) and their facts into t_rec; audit events whose
+   * own hash does not match (checked at import) go to audit_hash_bad. Returns the number of records.
    */
   scan(): number {
-    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'recon.audit_hash_checked'").get() as { value: string } | undefined;
-    const watermark = row ? Number(row.value) : 0;
+    this.backfillFacts();
     this.execAll(`
       CREATE TEMP TABLE t_rec (
         id INTEGER NOT NULL, kind TEXT NOT NULL, name TEXT, key TEXT, run_id TEXT, trace_id TEXT, span_id TEXT, parent TEXT, ts INTEGER, end_ts INTEGER,
-        a_seq INTEGER, a_prev TEXT, a_hash TEXT, h_bad TEXT,
-        a_wf TEXT, a_tier TEXT, a_session TEXT, a_sig TEXT, a_appr TEXT, a_in TEXT, a_ftxt TEXT, a_tool TEXT,
-        a_mver TEXT, a_mname TEXT, a_mprov TEXT, a_did TEXT, a_dout TEXT, a_dpol TEXT, a_dreasons TEXT, a_write TEXT,
-        s_links INTEGER, s_session TEXT, s_wf TEXT, g_json TEXT,
-        o_did TEXT, o_out TEXT, o_reasons TEXT, o_pol TEXT, o_wf TEXT,
+        ${FACT_COLUMNS.join(', ')},
         PRIMARY KEY (kind, id)
       ) WITHOUT ROWID;
     `);
-    // JSON is parsed once per row (json_extract caches the parse between the calls of one row), which costs
-    // less than even a few substring searches (instr) over the same text.
+    // two rowid-ordered tables walked side by side: no JSON is parsed here (record_facts holds what was extracted at import)
     const r = this.db
       .prepare(
         `INSERT INTO t_rec
-         SELECT id, kind, name, CASE WHEN kind IN ('audit', 'decision') THEN key END, run_id, trace_id, span_id, parent_span_id, ts, end_ts,
-           -- audit: the hash chain fields, then per-type fields
-           CASE WHEN kind = 'audit' THEN json_extract(data, '$.event.seq') END,
-           CASE WHEN kind = 'audit' THEN json_extract(data, '$.event.prev_hash') END,
-           CASE WHEN kind = 'audit' THEN json_extract(data, '$.event.hash') END,
-           CASE WHEN kind = 'audit' AND id > ? THEN cf_audit_hash_problem(data) END,
-           CASE WHEN kind = 'audit' AND name = 'run.start' THEN json_extract(data, '$.event.workflow') END,
-           CASE WHEN kind = 'audit' AND name = 'run.start' THEN json_extract(data, '$.event.tier') END,
-           CASE WHEN kind = 'audit' AND name = 'run.start' THEN json_extract(data, '$.event.session_id') END,
-           CASE WHEN kind = 'audit' AND name = 'user.signal' THEN json_extract(data, '$.event.signal.kind') END,
-           CASE WHEN kind = 'audit' AND name = 'approval' THEN json_extract(data, '$.event.approval.decision') END,
-           CASE WHEN kind = 'audit' AND name = 'input' THEN coalesce(json_extract(data, '$.event.input.text'), json_extract(data, '$.event.input'), '') END,
-           CASE WHEN kind = 'audit' THEN CASE name
-             WHEN 'input' THEN coalesce(json_extract(data, '$.event.input.text'), json_extract(data, '$.event.input'))
-             WHEN 'output' THEN coalesce(json_extract(data, '$.event.output.text'), json_extract(data, '$.event.output'))
-             WHEN 'model.call' THEN coalesce(json_extract(data, '$.event.output.content'), json_extract(data, '$.event.output.text'), json_extract(data, '$.event.output'))
-             WHEN 'user.signal' THEN json_extract(data, '$.event.signal.note')
-             WHEN 'retrieval' THEN json_extract(data, '$.event.input')
-             WHEN 'write' THEN json_extract(data, '$.event.write.field') || ' ' || coalesce(json_extract(data, '$.event.write.before'), '') || ' ' || coalesce(json_extract(data, '$.event.write.after'), '')
-           END END,
-           CASE WHEN kind = 'audit' AND name = 'tool.call' THEN json_extract(data, '$.event.tool.name') END,
-           CASE WHEN kind = 'audit' AND name IN ('model.call', 'run.start') THEN json_extract(data, '$.event.model.version') END,
-           CASE WHEN kind = 'audit' AND name IN ('model.call', 'run.start') THEN json_extract(data, '$.event.model.name') END,
-           CASE WHEN kind = 'audit' AND name IN ('model.call', 'run.start') THEN json_extract(data, '$.event.model.provider') END,
-           CASE WHEN kind = 'audit' AND name = 'policy.decision' THEN json_extract(data, '$.event.decision.decision_id') END,
-           CASE WHEN kind = 'audit' AND name = 'policy.decision' THEN json_extract(data, '$.event.decision.decision') END,
-           CASE WHEN kind = 'audit' AND name = 'policy.decision' THEN json_extract(data, '$.event.decision.policy_id') END,
-           CASE WHEN kind = 'audit' AND name = 'policy.decision' THEN json_extract(data, '$.event.decision.reason_codes') END,
-           CASE WHEN kind = 'audit' AND name = 'write' THEN coalesce(json_extract(data, '$.event.write.system'), '?') || ' ' || coalesce(json_extract(data, '$.event.write.record'), '') || '.' || coalesce(json_extract(data, '$.event.write.field'), '') END,
-           -- spans: link flag, session, root workflow, GenAI facts as one small JSON array
-           CASE WHEN kind = 'span' THEN json_array_length(data, '$.links') > 0 END,
-           CASE WHEN kind = 'span' THEN json_extract(data, '$.sessionId') END,
-           CASE WHEN kind = 'span' AND parent_span_id IS NULL THEN json_extract(data, '$.attributes."casefile.workflow"') END,
-           CASE WHEN kind = 'span' AND json_type(data, '$.genai') = 'object' THEN
-             json_array(json_extract(data, '$.attributes."gen_ai.response.model"'), json_extract(data, '$.attributes."gen_ai.request.model"'),
-                        json_extract(data, '$.attributes."llm.model_name"'), json_extract(data, '$.origin'), json_extract(data, '$.genai.responseModel'),
-                        json_extract(data, '$.genai.requestModel'), json_extract(data, '$.genai.system'), json_extract(data, '$.genai.toolName')) END,
-           -- OPA decisions
-           CASE WHEN kind = 'decision' THEN json_extract(data, '$.decisionId') END,
-           CASE WHEN kind = 'decision' THEN json_extract(data, '$.decision') END,
-           CASE WHEN kind = 'decision' THEN json_extract(data, '$.reasonCodes') END,
-           CASE WHEN kind = 'decision' THEN json_extract(data, '$.policyId') END,
-           CASE WHEN kind = 'decision' THEN json_extract(data, '$.input.workflow') END
-         FROM records WHERE kind <> 'lineage' ORDER BY id`,
+         SELECT r.id, r.kind, r.name, CASE WHEN r.kind IN ('audit', 'decision') THEN r.key END, r.run_id, r.trace_id, r.span_id, r.parent_span_id, r.ts, r.end_ts,
+           ${FACT_COLUMNS.map((c) => `f.${c}`).join(', ')}
+         FROM records r LEFT JOIN record_facts f ON f.id = r.id WHERE r.kind <> 'lineage' ORDER BY r.id`,
       )
-      .run(watermark);
+      .run();
     this.db.exec(`INSERT OR REPLACE INTO audit_hash_bad(record_id, problem) SELECT id, h_bad FROM t_rec WHERE h_bad IS NOT NULL`);
-    const max = (this.db.prepare('SELECT coalesce(max(id), 0) AS m FROM records').get() as { m: number }).m;
-    this.db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('recon.audit_hash_checked', ?)").run(String(max));
     return r.changes;
+  }
+
+  /**
+   * Facts of records stored before migration 004 (meta 'facts.legacy_max_id'), computed once by the function
+   * the importer uses (shared/record-facts.ts).
+   */
+  private backfillFacts(): void {
+    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'facts.legacy_max_id'").get() as { value: string } | undefined;
+    if (!row) return;
+    const ins = this.db.prepare(`INSERT OR REPLACE INTO record_facts(id, ${FACT_COLUMNS.join(', ')}) VALUES (?${', ?'.repeat(FACT_COLUMNS.length)})`);
+    const page = this.db.prepare(
+      `SELECT r.id, r.kind, r.name, r.parent_span_id AS parent, r.data FROM records r
+       WHERE r.id > ? AND r.id <= ? AND r.kind IN ('audit', 'span', 'decision') AND NOT EXISTS (SELECT 1 FROM record_facts f WHERE f.id = r.id)
+       ORDER BY r.id LIMIT 5000`,
+    );
+    // in pages (a statement cannot write while another one is still reading)
+    for (let after = 0; ; ) {
+      const rows = page.all(after, Number(row.value)) as Array<{ id: number; kind: string; name: string | null; parent: string | null; data: string }>;
+      if (rows.length === 0) break;
+      for (const x of rows) {
+        let data: unknown;
+        try {
+          data = JSON.parse(x.data);
+        } catch {
+          data = null;
+        }
+        const facts = recordFacts(x.kind, x.name, x.parent, data, x.data, sha256);
+        if (facts) ins.run(x.id, ...facts);
+      }
+      after = rows[rows.length - 1]!.id;
+    }
+    this.db.prepare("DELETE FROM meta WHERE key = 'facts.legacy_max_id'").run();
   }
 
   /** Per-run facts from the audit events, per-trace facts from the spans, and the subsets later steps join on. */

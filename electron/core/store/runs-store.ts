@@ -156,8 +156,8 @@ export function provenanceOf(db: Db, recordIds: number[]): ProvenanceRow[] {
   return db
     .prepare(
       `SELECT p.record_id AS recordId, p.source_id AS sourceId, p.line, p.path, s.path AS sourcePath
-       FROM provenance p JOIN sources s ON s.id = p.source_id
-       WHERE p.record_id IN (SELECT value FROM json_each(?)) ORDER BY p.record_id, p.rowid`,
+       FROM record_provenance p JOIN sources s ON s.id = p.source_id
+       WHERE p.record_id IN (SELECT value FROM json_each(?)) ORDER BY p.record_id, p.seq`,
     )
     .all(JSON.stringify(recordIds)) as ProvenanceRow[];
 }

@@ -1,12 +1,26 @@
-/** Writer thread: owns the case database during an import; spawns the reader thread and applies its batches. */
-import { parentPort, Worker, workerData } from 'node:worker_threads';
+/**
+ * Writer thread: owns the case database during an import. It spawns the reader thread and the parse workers,
+ * wires them together (reader → parsers: blocks of lines; parsers → writer: rows) and applies everything in
+ * order: the reader's messages as they come, and the parsers' rows of the source being written in block
+ * order (a source's 'end' waits for its last block). One transaction per source, as before.
+ */
+import { availableParallelism } from 'node:os';
+import { MessageChannel, parentPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
 import { checkpoint, openDb } from '../store/db';
 import { ImportApplier, inputBytes } from '../import/apply';
 import type { ReaderMsg } from '../import/reader';
 import { distFile } from './locate';
+import { unpackRows, type PackedRows } from '../import/rows-codec';
+import { osThreadId, threadCpuMs } from './thread-cpu';
 
 const { casePath, inputs } = workerData as { casePath: string; inputs: string[] };
 const port = parentPort!;
+
+/** Parse workers: every core but the writer's, at least two (parsing is most of an import's CPU), at most four. */
+const PARSERS = Math.max(2, Math.min(4, availableParallelism() - 1));
+
+type FromReader = { msg: ReaderMsg | { t: 'done' } | { t: 'crash'; reason: string }; bytes: number };
+type FromParser = { src: number; seq: number; rows?: Omit<Extract<ReaderMsg, { t: 'rows' }>, 'records'>; packed?: PackedRows; crash?: string } | { tid: number | null };
 
 async function main() {
   const db = openDb(casePath, { mmap: false });
@@ -18,55 +32,124 @@ async function main() {
   let bytes = 0;
   let lastProgress = 0;
   let cancelled = false;
-  const reader = new Worker(distFile('reader-worker.cjs'), { workerData: { inputs, known } });
+  let finished = false;
 
+  const parsers: Worker[] = [];
+  const toParsers: MessagePort[] = [];
+  const fromParsers: MessagePort[] = [];
+  for (let i = 0; i < PARSERS; i++) {
+    const blocks = new MessageChannel();
+    const rows = new MessageChannel();
+    parsers.push(new Worker(distFile('parse-worker.cjs'), { workerData: { blocksIn: blocks.port2, rowsOut: rows.port2 }, transferList: [blocks.port2, rows.port2] }));
+    toParsers.push(blocks.port1);
+    fromParsers.push(rows.port1);
+  }
+  const reader = new Worker(distFile('reader-worker.cjs'), { workerData: { inputs, known, parsers: toParsers }, transferList: toParsers });
+
+  const stopThreads = () => {
+    void reader.terminate();
+    for (const p of parsers) void p.terminate();
+    for (const p of fromParsers) p.close();
+  };
+  // per-thread CPU (Linux), sampled when the streaming ends: which thread the import waited on
+  const tids: { reader: number | null; parsers: Array<number | null> } = { reader: null, parsers: [] };
+  const writerTid = osThreadId();
   const finish = (crash?: string) => {
+    if (finished) return;
+    finished = true;
+    const cpu = { writer: threadCpuMs(writerTid), reader: threadCpuMs(tids.reader), parsers: tids.parsers.map(threadCpuMs) };
+    stopThreads();
     applier.abort();
     if (crash) applier.errors.push(`import failed: ${crash}`);
     const result = applier.finish(casePath, cancelled);
+    if (result.timings) result.timings.streamCpuMs = cpu;
     checkpoint(db);
     db.close();
     port.postMessage({ type: 'result', result });
+  };
+  const progress = (force: boolean) => {
+    const now = Date.now();
+    if (force || now - lastProgress > 150) {
+      lastProgress = now;
+      port.postMessage({ type: 'progress', progress: applier.progress(bytes, total, started) });
+    }
+  };
+
+  // in-order application
+  const queue: FromReader[] = [];
+  const blocks = new Map<string, Extract<ReaderMsg, { t: 'rows' }>>();
+  let src = -1;
+  let nextSeq = 0;
+  const pump = () => {
+    try {
+      for (;;) {
+        if (finished || cancelled) return;
+        const rows = blocks.get(`${src}:${nextSeq}`);
+        if (rows) {
+          blocks.delete(`${src}:${nextSeq}`);
+          nextSeq++;
+          applier.apply(rows);
+          reader.postMessage('ack');
+          progress(false);
+          continue;
+        }
+        const head = queue[0];
+        if (!head) return;
+        const msg = head.msg;
+        if (msg.t === 'end' && (msg.blocks ?? 0) > nextSeq) return; // its last blocks are still being parsed
+        queue.shift();
+        bytes = head.bytes;
+        if (msg.t === 'done') {
+          progress(true);
+          finish();
+          return;
+        }
+        if (msg.t === 'crash') {
+          finish(msg.reason);
+          return;
+        }
+        if (msg.t === 'begin') {
+          src++;
+          nextSeq = 0;
+        }
+        applier.apply(msg);
+        if (msg.t === 'rows') reader.postMessage('ack');
+        progress(msg.t === 'end');
+      }
+    } catch (e) {
+      cancelled = true;
+      finish((e as Error).stack ?? String(e));
+    }
   };
 
   port.on('message', (m: string) => {
     if (m === 'cancel' && !cancelled) {
       cancelled = true;
       reader.postMessage('cancel');
-      void reader.terminate().then(() => finish());
+      finish();
     }
   });
-
-  reader.on('message', ({ msg, bytes: b }: { msg: ReaderMsg | { t: 'done' } | { t: 'crash'; reason: string }; bytes: number }) => {
-    if (cancelled) return;
-    bytes = b;
-    if (msg.t === 'done') {
-      port.postMessage({ type: 'progress', progress: applier.progress(bytes, total, started) });
-      void reader.terminate();
-      finish();
+  reader.on('message', (m: FromReader | { tid: number | null }) => {
+    if ('tid' in m) {
+      tids.reader = m.tid;
       return;
     }
-    if (msg.t === 'crash') {
-      void reader.terminate();
-      finish(msg.reason);
-      return;
-    }
-    try {
-      applier.apply(msg);
-    } catch (e) {
-      cancelled = true;
-      void reader.terminate();
-      finish((e as Error).stack ?? String(e));
-      return;
-    }
-    if (msg.t === 'rows') reader.postMessage('ack');
-    const now = Date.now();
-    if (now - lastProgress > 150 || msg.t === 'end') {
-      lastProgress = now;
-      port.postMessage({ type: 'progress', progress: applier.progress(bytes, total, started) });
-    }
+    queue.push(m);
+    pump();
   });
   reader.on('error', (e) => finish(e.stack ?? e.message));
+  for (const p of fromParsers) {
+    p.on('message', (m: FromParser) => {
+      if ('tid' in m) {
+        tids.parsers.push(m.tid);
+        return;
+      }
+      if (m.crash) return finish(`parse worker: ${m.crash}`);
+      blocks.set(`${m.src}:${m.seq}`, { ...m.rows!, t: 'rows', records: unpackRows(m.packed!) });
+      pump();
+    });
+  }
+  for (const p of parsers) p.on('error', (e) => finish(`parse worker: ${e.stack ?? e.message}`));
 }
 
 main().catch((e: Error) => port.postMessage({ type: 'error', message: e.stack ?? e.message }));

@@ -1,14 +1,22 @@
-/** Reader thread: reads, hashes, sniffs, frames and maps the inputs; posts row batches to the writer. */
-import { parentPort, workerData } from 'node:worker_threads';
+/**
+ * Reader thread: reads, hashes, sniffs and frames the inputs. Documents and small files are mapped here and
+ * posted to the writer as row batches; the lines of line-based files are cut into blocks and handed to the
+ * parse workers (round robin), whose rows go straight to the writer. `ack` from the writer frees a slot.
+ */
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { readInputs } from '../import/reader';
+import type { BlockJob } from './parse-worker';
+import { osThreadId } from './thread-cpu';
 
-const { inputs, known } = workerData as { inputs: string[]; known: string[] };
+const { inputs, known, parsers } = workerData as { inputs: string[]; known: string[]; parsers: MessagePort[] };
 const port = parentPort!;
-const MAX_IN_FLIGHT = 6;
+const MAX_IN_FLIGHT = 4 + 2 * parsers.length;
 let inFlight = 0;
 let wake: (() => void) | null = null;
 let cancelled = false;
 let bytes = 0;
+let src = -1;
+let next = 0;
 
 port.on('message', (m: string) => {
   if (m === 'ack') {
@@ -20,13 +28,25 @@ port.on('message', (m: string) => {
   }
 });
 
+async function room(): Promise<void> {
+  while (inFlight >= MAX_IN_FLIGHT && !cancelled) await new Promise<void>((r) => (wake = r));
+  inFlight++;
+}
+
 async function main() {
-  for await (const msg of readInputs(inputs, { known: new Set(known), onRawBytes: (n) => (bytes += n), isCancelled: () => cancelled })) {
+  port.postMessage({ tid: osThreadId() });
+  const parallel = parsers.length
+    ? async (format: BlockJob['format'], block: BlockJob['block'], seq: number) => {
+        await room();
+        const job: BlockJob = { src, seq, format, block };
+        parsers[next]!.postMessage(job);
+        next = (next + 1) % parsers.length;
+      }
+    : undefined;
+  for await (const msg of readInputs(inputs, { known: new Set(known), onRawBytes: (n) => (bytes += n), isCancelled: () => cancelled, parallel })) {
     if (cancelled) break;
-    if (msg.t === 'rows') {
-      while (inFlight >= MAX_IN_FLIGHT && !cancelled) await new Promise<void>((r) => (wake = r));
-      inFlight++;
-    }
+    if (msg.t === 'begin') src++;
+    if (msg.t === 'rows') await room();
     port.postMessage({ msg, bytes });
   }
   port.postMessage({ msg: { t: 'done' }, bytes });

@@ -1,0 +1,34 @@
+/**
+ * Parse worker: turns blocks of lines (cut by the reader thread) into rows for the writer thread — UTF-8
+ * decoding, JSON.parse, the format's mapper, the record's facts. Several run side by side; the writer
+ * stores their results in block order. Ports come from the writer (electron/core/workers/import-worker.ts).
+ */
+import { workerData, type MessagePort } from 'node:worker_threads';
+import type { FormatName } from '../../../shared/model';
+import type { LineBlock } from '../import/framing';
+import { parseLineBlock } from '../import/reader';
+import { osThreadId } from './thread-cpu';
+import { packRows } from '../import/rows-codec';
+
+export interface BlockJob {
+  src: number;
+  seq: number;
+  format: FormatName;
+  block: { buf: Uint8Array; firstLine: number; lines: number } | { error: Extract<LineBlock, { error: unknown }>['error'] };
+}
+
+const { blocksIn, rowsOut } = workerData as { blocksIn: MessagePort; rowsOut: MessagePort };
+
+rowsOut.postMessage({ tid: osThreadId() });
+
+blocksIn.on('message', (job: BlockJob) => {
+  const b = job.block;
+  const block: LineBlock = 'error' in b ? b : { buf: Buffer.from(b.buf.buffer, b.buf.byteOffset, b.buf.byteLength), firstLine: b.firstLine, lines: b.lines };
+  try {
+    const { records, ...rest } = parseLineBlock(job.format, block);
+    const packed = packRows(records);
+    rowsOut.postMessage({ src: job.src, seq: job.seq, rows: rest, packed }, [packed.lens.buffer as ArrayBuffer, packed.nums.buffer as ArrayBuffer]);
+  } catch (e) {
+    rowsOut.postMessage({ src: job.src, seq: job.seq, crash: (e as Error).stack ?? String(e) });
+  }
+});

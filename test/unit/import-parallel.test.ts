@@ -1,0 +1,91 @@
+/**
+ * The parallel import path must give exactly what the sequential one gives: line blocks cut by splitLines and
+ * parsed by blockItems number and parse lines as frameLines does (whatever the chunking of the byte stream),
+ * and packed rows come back from unpackRows as they went in.
+ */
+import { describe, expect, it } from 'vitest';
+import { blockItems, frameLines, MAX_LINE_BYTES, splitLines, type FrameItem } from '../../electron/core/import/framing';
+import { packRows, unpackRows } from '../../electron/core/import/rows-codec';
+import type { RecordRow } from '../../electron/core/store/import-store';
+import { FACT_COLUMNS } from '../../shared/record-facts';
+
+async function* chunked(buf: Buffer, size: number): AsyncGenerator<Buffer> {
+  for (let i = 0; i < buf.length; i += size) yield buf.subarray(i, Math.min(buf.length, i + size));
+}
+
+async function sequential(buf: Buffer, size: number): Promise<FrameItem[]> {
+  const out: FrameItem[] = [];
+  for await (const it of frameLines(chunked(buf, size))) out.push(it);
+  return out;
+}
+
+async function parallel(buf: Buffer, size: number, blockBytes: number): Promise<{ items: FrameItem[]; lines: number }> {
+  const items: FrameItem[] = [];
+  let lines = 0;
+  let expectFirst = 1;
+  for await (const b of splitLines(chunked(buf, size), blockBytes)) {
+    if (!('error' in b)) {
+      expect(b.firstLine).toBe(expectFirst); // blocks are contiguous in line numbers
+      expectFirst += b.lines;
+      lines += b.lines;
+    } else expectFirst++;
+    for (const it of blockItems(b)) items.push(it);
+  }
+  return { items, lines };
+}
+
+const SAMPLE = Buffer.concat([
+  Buffer.from('\ufeff{"a":1}\r\n'),
+  Buffer.from('\n'), // blank line (counted, not emitted)
+  Buffer.from('   \t\n'), // whitespace only
+  Buffer.from('{"b":"é ü 😀"}\n'),
+  Buffer.from('not json at all\n'),
+  Buffer.from([0x7b, 0x22, 0x63, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d, 0x0a]), // invalid UTF-8
+  Buffer.from(`${JSON.stringify({ long: 'x'.repeat(5000) })}\n`),
+  ...Array.from({ length: 300 }, (_, i) => Buffer.from(`${JSON.stringify({ i, pad: 'y'.repeat(i % 97) })}\n`)),
+  Buffer.from('{"last":"no newline"}'),
+]);
+
+describe('splitLines + blockItems = frameLines', () => {
+  for (const size of [1, 7, 64, 1000, 65536]) {
+    for (const blockBytes of [16, 1024, 512 * 1024]) {
+      it(`same items with chunks of ${size} B and blocks of ${blockBytes} B`, async () => {
+        const seq = await sequential(SAMPLE, size);
+        const par = await parallel(SAMPLE, size, blockBytes);
+        expect(par.items).toEqual(seq);
+        expect(par.lines).toBe(SAMPLE.toString('latin1').split('\n').length); // every line counted once
+      });
+    }
+  }
+
+  it('ends with a newline: no phantom last line', async () => {
+    const buf = Buffer.from('{"a":1}\n{"b":2}\n');
+    expect((await parallel(buf, 3, 4)).items).toEqual(await sequential(buf, 3));
+    expect((await parallel(buf, 3, 4)).lines).toBe(2);
+  });
+
+  it('an overlong line becomes an error naming its line, and the lines around it still parse', async () => {
+    const big = Buffer.alloc(MAX_LINE_BYTES + (2 << 20), 0x61); // no newline inside
+    const buf = Buffer.concat([Buffer.from('{"a":1}\n'), big, Buffer.from('\n{"b":2}\n')]);
+    const seq = await sequential(buf, 1 << 20);
+    const par = await parallel(buf, 1 << 20, 512 * 1024);
+    expect(par.items).toEqual(seq);
+    expect(par.items).toHaveLength(3);
+    expect(par.items[1]).toMatchObject({ locator: { line: 2 }, error: expect.stringContaining('longer than') });
+    expect(par.items[2]).toMatchObject({ value: { b: 2 }, locator: { line: 3 } });
+  });
+});
+
+describe('packRows / unpackRows', () => {
+  it('round-trips strings, numbers, nulls, empty strings, non-ASCII text and missing facts', () => {
+    const facts = FACT_COLUMNS.map((_, i) => (i % 3 === 0 ? null : i % 3 === 1 ? `f${i} ✓ "q"` : i * 1.5));
+    const rows: RecordRow[] = [
+      ['audit', 'audit:e1', 'run_1', 'a'.repeat(32), 'b'.repeat(16), null, 1_760_000_000_000_123, null, 'input', '{"x":"é"}', 12, null, facts],
+      ['span', 'span:1:2', null, null, null, '', 0, -5, null, '', null, 'resourceSpans.0', null],
+      ['log', 'log:😀', '', null, null, null, null, null, '', '{}', 1, '$', FACT_COLUMNS.map(() => '')],
+    ];
+    const packed = packRows(rows);
+    expect(packed.n).toBe(3);
+    expect(unpackRows(structuredClone(packed))).toEqual(rows);
+  });
+});
