@@ -231,7 +231,7 @@ export interface NormalizedRecord {
   tsUs: number | null;
   endUs: number | null;
   name: string | null;
-  /** Text to index for full-text search (inputs, outputs, reason codes, names). */
+  /** The record's search text (inputs, outputs, reason codes, names); the mappers compute it on demand (a getter). */
   text: string;
   data: RecordData;
 }

@@ -18,7 +18,7 @@ export const FACT_COLUMNS = [
   // audit events: per-type fields
   'a_wf', 'a_tier', 'a_session', 'a_sig', 'a_appr', 'a_in', 'a_ftxt', 'a_tool',
   'a_mver', 'a_mname', 'a_mprov', 'a_did', 'a_dout', 'a_dpol', 'a_dreasons', 'a_write',
-  // spans
+  // spans (s_links: the linked trace ids, a JSON array)
   's_links', 's_session', 's_wf', 'g_json',
   // OPA decisions
   'o_did', 'o_out', 'o_reasons', 'o_pol', 'o_wf',
@@ -172,8 +172,9 @@ function auditFacts(name: string | null, data: unknown, dataJson: string, sha256
 function spanFacts(parentSpanId: string | null, data: unknown): FactsRow {
   const f = blank();
   const d = isObj(data) ? data : {};
-  const links = d.links;
-  f[20] = Array.isArray(links) ? (links.length > 0 ? 1 : 0) : links === undefined ? null : 0;
+  // the trace ids this span links to (OTel span links), as a JSON array; null when it has none
+  const links = Array.isArray(d.links) ? d.links.map((l) => sqlValue(get(l, 'traceId'))).filter((t) => t !== null) : [];
+  f[20] = links.length ? JSON.stringify(links) : null;
   f[21] = sqlValue(d.sessionId);
   if (parentSpanId === null) f[22] = sqlValue(get(d, 'attributes', 'casefile.workflow'));
   if (isObj(d.genai)) {

@@ -433,8 +433,9 @@ export function guessLanguage(text: string): string {
   const s = text.length > 2000 ? text.slice(0, 2000) : text;
   const counts: Record<string, number> = {};
   let letters = 0;
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
+  // UTF-16 units: characters outside the BMP (surrogate pairs) belong to none of the scripts below either way
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
     let script: string | null = null;
     if ((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0xc0 && c <= 0x24f && c !== 0xd7 && c !== 0xf7)) script = 'latin';
     else if (c >= 0x400 && c <= 0x4ff) script = 'cyrillic';
@@ -477,15 +478,20 @@ export function guessLanguage(text: string): string {
       return 'ja';
   }
   const words = s.toLowerCase().match(/\p{L}+/gu) ?? [];
-  const score: Record<string, number> = {};
-  for (const [lang, list] of Object.entries(STOPWORDS)) {
-    const set = new Set(list);
-    score[lang] = words.reduce((n, w) => n + (set.has(w) ? 1 : 0), 0);
-  }
   let lang = 'latin';
   let hi = 0;
-  for (const [k, v] of Object.entries(score)) if (v > hi) [lang, hi] = [k, v];
+  for (const [k, set] of stopwordSets()) {
+    let n = 0;
+    for (const w of words) if (set.has(w)) n++;
+    if (n > hi) [lang, hi] = [k, n];
+  }
   return lang;
+}
+
+let STOPWORD_SETS: Array<[string, Set<string>]> | null = null;
+/** The stop-word lists as sets, built once (in STOPWORDS order: the first language wins a tie). */
+function stopwordSets(): Array<[string, Set<string>]> {
+  return (STOPWORD_SETS ??= Object.entries(STOPWORDS).map(([k, list]): [string, Set<string>] => [k, new Set(list)]));
 }
 
 type Side = CompareRequest['a'];

@@ -1,13 +1,9 @@
 /**
  * The parallel import path must give exactly what the sequential one gives: line blocks cut by splitLines and
- * parsed by blockItems number and parse lines as frameLines does (whatever the chunking of the byte stream),
- * and packed rows come back from unpackRows as they went in.
+ * parsed by blockItems number and parse lines as frameLines does (whatever the chunking of the byte stream).
  */
 import { describe, expect, it } from 'vitest';
 import { blockItems, frameLines, MAX_LINE_BYTES, splitLines, type FrameItem } from '../../electron/core/import/framing';
-import { packRows, unpackRows } from '../../electron/core/import/rows-codec';
-import type { RecordRow } from '../../electron/core/store/import-store';
-import { FACT_COLUMNS } from '../../shared/record-facts';
 
 async function* chunked(buf: Buffer, size: number): AsyncGenerator<Buffer> {
   for (let i = 0; i < buf.length; i += size) yield buf.subarray(i, Math.min(buf.length, i + size));
@@ -73,19 +69,5 @@ describe('splitLines + blockItems = frameLines', () => {
     expect(par.items).toHaveLength(3);
     expect(par.items[1]).toMatchObject({ locator: { line: 2 }, error: expect.stringContaining('longer than') });
     expect(par.items[2]).toMatchObject({ value: { b: 2 }, locator: { line: 3 } });
-  });
-});
-
-describe('packRows / unpackRows', () => {
-  it('round-trips strings, numbers, nulls, empty strings, non-ASCII text and missing facts', () => {
-    const facts = FACT_COLUMNS.map((_, i) => (i % 3 === 0 ? null : i % 3 === 1 ? `f${i} ✓ "q"` : i * 1.5));
-    const rows: RecordRow[] = [
-      ['audit', 'audit:e1', 'run_1', 'a'.repeat(32), 'b'.repeat(16), null, 1_760_000_000_000_123, null, 'input', '{"x":"é"}', 12, null, facts],
-      ['span', 'span:1:2', null, null, null, '', 0, -5, null, '', null, 'resourceSpans.0', null],
-      ['log', 'log:😀', '', null, null, null, null, null, '', '{}', 1, '$', FACT_COLUMNS.map(() => '')],
-    ];
-    const packed = packRows(rows);
-    expect(packed.n).toBe(3);
-    expect(unpackRows(structuredClone(packed))).toEqual(rows);
   });
 });

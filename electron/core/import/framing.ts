@@ -405,7 +405,7 @@ function countNewlines(b: Buffer): number {
  * so that the lines of one file can be parsed on several threads (parseLineBlock) and stored in order.
  * A line longer than MAX_LINE_BYTES is not held whole: it becomes an error block.
  */
-export async function* splitLines(chunks: AsyncIterable<Buffer>, blockBytes = 512 * 1024): AsyncGenerator<LineBlock> {
+export async function* splitLines(chunks: AsyncIterable<Buffer>, blockBytes = 256 * 1024): AsyncGenerator<LineBlock> {
   let lineNo = 0;
   let complete: Buffer[] = [];
   let completeLen = 0;

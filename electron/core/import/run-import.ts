@@ -15,7 +15,7 @@ export interface ImportOptions {
  */
 export function importIntoCase(casePath: string, inputs: string[], opts: ImportOptions = {}): Promise<ImportResult> {
   return new Promise((resolvePromise, reject) => {
-    const w = new Worker(distFile('import-worker.cjs'), { workerData: { casePath: resolve(casePath), inputs: inputs.map((i) => resolve(i)) } });
+    const w = new Worker(distFile('import-worker.cjs'), { workerData: { casePath: resolve(casePath), inputs: inputs.map((i) => resolve(i)) }, resourceLimits: { maxYoungGenerationSizeMb: 16 } });
     let settled = false;
     const onAbort = () => w.postMessage('cancel');
     opts.signal?.addEventListener('abort', onAbort, { once: true });

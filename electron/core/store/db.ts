@@ -13,6 +13,8 @@ export interface OpenOptions {
   mmap?: boolean;
   /** create the file if missing (default true unless readonly) */
   create?: boolean;
+  /** page cache in MiB (default 64) */
+  cacheMiB?: number;
 }
 
 export class CaseOpenError extends Error {}
@@ -37,7 +39,7 @@ export function openDb(file: string, opts: OpenOptions = {}): Db {
     const v = db.pragma('user_version', { simple: true }) as number;
     if (v > LATEST_VERSION) throw new CaseOpenError(`case ${file} was written by a newer Casefile (schema ${v})`);
   }
-  db.pragma('cache_size = -65536'); // 64 MiB page cache
+  db.pragma(`cache_size = -${Math.round((opts.cacheMiB ?? 64) * 1024)}`); // page cache (64 MiB by default)
   db.pragma('temp_store = MEMORY');
   db.pragma(`mmap_size = ${opts.mmap === false ? 0 : 268435456}`);
   return db;

@@ -379,7 +379,7 @@ export class RunsDeriveStore {
       CREATE TEMP TABLE t_tr AS
       SELECT trace_id, count(*) AS n_spans, min(ts) AS first_ts, max(coalesce(end_ts, ts)) AS last_ts,
         cf_span_tree(group_concat(span_id || ':' || coalesce(parent, ''), ',')) AS tree,
-        max(s_session) AS session_id, max(s_wf) AS wf, max(s_links) AS has_links,
+        max(s_session) AS session_id, max(s_wf) AS wf, max(s_links IS NOT NULL) AS has_links,
         count(DISTINCT run_id) AS n_runs, min(run_id) AS run1, max(run_id) AS run2
       FROM t_rec WHERE kind = 'span' AND trace_id IS NOT NULL
       GROUP BY trace_id;
@@ -452,9 +452,10 @@ export class RunsDeriveStore {
 
       INSERT OR IGNORE INTO run_traces(run_id, trace_id, rule)
         SELECT DISTINCT rt.run_id, s.trace_id, 'span-link'
-        FROM t_tr t JOIN records s ON s.trace_id = t.trace_id AND +s.kind = 'span', json_each(s.data, '$.links') l
-        JOIN run_traces rt ON rt.trace_id = json_extract(l.value, '$.traceId')
-        WHERE t.has_links = 1 AND NOT EXISTS (SELECT 1 FROM run_traces x WHERE x.trace_id = t.trace_id);
+        FROM t_rec s, json_each(s.s_links) l
+        JOIN run_traces rt ON rt.trace_id = l.value
+        WHERE s.kind = 'span' AND s.s_links IS NOT NULL AND s.trace_id IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM run_traces x WHERE x.trace_id = s.trace_id);
 
       INSERT OR IGNORE INTO run_traces(run_id, trace_id, rule)
         SELECT 'trace:' || t.trace_id, t.trace_id, 'trace-as-run' FROM t_tr t

@@ -8,7 +8,6 @@ import type { FormatName } from '../../../shared/model';
 import type { LineBlock } from '../import/framing';
 import { parseLineBlock } from '../import/reader';
 import { osThreadId } from './thread-cpu';
-import { packRows } from '../import/rows-codec';
 
 export interface BlockJob {
   src: number;
@@ -25,9 +24,7 @@ blocksIn.on('message', (job: BlockJob) => {
   const b = job.block;
   const block: LineBlock = 'error' in b ? b : { buf: Buffer.from(b.buf.buffer, b.buf.byteOffset, b.buf.byteLength), firstLine: b.firstLine, lines: b.lines };
   try {
-    const { records, ...rest } = parseLineBlock(job.format, block);
-    const packed = packRows(records);
-    rowsOut.postMessage({ src: job.src, seq: job.seq, rows: rest, packed }, [packed.lens.buffer as ArrayBuffer, packed.nums.buffer as ArrayBuffer]);
+    rowsOut.postMessage({ src: job.src, seq: job.seq, rows: parseLineBlock(job.format, block) });
   } catch (e) {
     rowsOut.postMessage({ src: job.src, seq: job.seq, crash: (e as Error).stack ?? String(e) });
   }

@@ -10,7 +10,7 @@ import { osThreadId } from './thread-cpu';
 
 const { inputs, known, parsers } = workerData as { inputs: string[]; known: string[]; parsers: MessagePort[] };
 const port = parentPort!;
-const MAX_IN_FLIGHT = 4 + 2 * parsers.length;
+const MAX_IN_FLIGHT = 2 + 2 * parsers.length;
 let inFlight = 0;
 let wake: (() => void) | null = null;
 let cancelled = false;

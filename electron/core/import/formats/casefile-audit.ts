@@ -107,7 +107,10 @@ export function auditRecord(e: AuditEvent): NormalizedRecord {
     tsUs: isoToUs(e.ts),
     endUs: null,
     name: e.type,
-    text: auditSearchText(e),
+    // search text on demand (nothing in the import path reads it: search is run-level, built at derivation)
+    get text() {
+      return auditSearchText(e);
+    },
     data: { origin: 'casefile', event: e },
   };
 }

@@ -196,7 +196,9 @@ export function spanRecord(span: SpanData): NormalizedRecord {
     tsUs: span.startUs,
     endUs: span.endUs,
     name: span.name,
-    text: spanSearchText(span),
+    get text() {
+      return spanSearchText(span);
+    },
     data: span,
   };
 }

@@ -359,7 +359,9 @@ function mapUnit(unit: Unit): Emit[] {
     tsUs: isoToUs(data.timestamp),
     endUs: null,
     name: data.path ?? data.query ?? null,
-    text: searchText(data),
+    get text() {
+      return searchText(data);
+    },
     data,
   };
   return [{ type: 'record', record, locator }];

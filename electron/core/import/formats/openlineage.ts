@@ -424,7 +424,9 @@ function mapUnit(unit: Unit): Emit[] {
     tsUs: data.eventTimeUs,
     endUs: null,
     name: data.job?.name ?? data.dataset?.name ?? null,
-    text: searchText(data),
+    get text() {
+      return searchText(data);
+    },
     data,
   };
   return [{ type: 'record', record, locator }];

@@ -99,7 +99,9 @@ export function mapOtlpLogRecord(rec: unknown, ctx: OtlpContext): NormalizedReco
     tsUs: data.tsUs ?? data.observedUs,
     endUs: null,
     name: eventName ?? (text ? clip(text.split('\n')[0]!, 120) : (severityText ?? null)),
-    text: searchParts.filter((p): p is string => !!p && p.trim() !== '').join('\n'),
+    get text() {
+      return searchParts.filter((p): p is string => !!p && p.trim() !== '').join('\n');
+    },
     data,
   };
 }

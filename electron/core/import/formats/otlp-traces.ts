@@ -472,7 +472,9 @@ export function spanRecord(data: SpanData, keySuffix = ''): NormalizedRecord {
     tsUs: data.startUs,
     endUs: data.endUs,
     name: data.name,
-    text: spanSearchText(data),
+    get text() {
+      return spanSearchText(data);
+    },
     data,
   };
 }
