@@ -205,7 +205,7 @@ export interface Step {
   text?: string;
   /**
    * The full normalized record, for the inspector. Absent when `dataOmitted` is set: getRun leaves it out
-   * of the span and log steps of a run with more than 2,000 steps; getStep returns the step with it.
+   * of the span and log steps of a large run (more than 2,000 steps or spans); getStep returns the step with it.
    */
   data?: unknown;
   /** Set when getRun left `data` out of this step (a large run): fetch it with getStep(runId, step.id). */
@@ -266,12 +266,82 @@ export interface ReconstructedRun {
   startedAt: number | null;
   endedAt: number | null;
   modelVersion: ModelVersionInfo;
+  /**
+   * The run's steps in order. In a large run from getRun (`columns` set), only the steps that are neither
+   * span nor log steps (audit events, decisions, model/tool calls…): the others are in `columns.steps`.
+   */
   steps: Step[];
+  /** The span waterfall (depth-first from the roots, children by start). Empty in a large run from getRun: see `columns.spans`. */
   spans: SpanNode[];
   lineage: LineageGraph;
   findings: Finding[];
   labels: Label[];
   inAffectedSet: boolean;
+  /**
+   * Set by getRun for a large run (more than 2,000 steps or spans): its spans and its span and log steps
+   * (without `data`), column by column. shared/run-columns.ts reads them (spanAt, columnStepAt, RunSteps)
+   * and turns the run back into the object form (expandRun).
+   */
+  columns?: RunColumns;
+}
+
+/**
+ * The spans and the span/log steps of a large run, column by column (one JSON array per field instead of
+ * an object per span: a 100,000-span trace is ~13 MB instead of ~86 MB, and is read without building
+ * 200,000 objects). Conventions: a "string" column holds indexes into `strings` (-1: null); a "time"
+ * column holds µs relative to `t0` (null: unknown).
+ */
+export interface RunColumns {
+  /** the string table of every string column */
+  strings: string[];
+  /** base of the time columns (µs) */
+  t0: number;
+  spans: {
+    /** `0` when the id is `span:<traceId>:<spanId>` (the usual record key), else the id itself */
+    id: Array<string | 0>;
+    traceId: number[];
+    spanId: string[];
+    /** the parent span: its row when it is in the run, its span id (an orphan's parent) or null */
+    parent: Array<number | string | null>;
+    name: number[];
+    service: number[];
+    kind: number[];
+    start: Array<number | null>;
+    end: Array<number | null>;
+    status: number[];
+    depth: number[];
+    model: number[];
+    /** rows of orphan spans (a parent span id that is not in the run) */
+    orphans: number[];
+  };
+  steps: {
+    /** positions, in the run's whole step order, of the `steps` objects of the run (the rest are these rows, in order) */
+    objectsAt: number[];
+    /**
+     * the span row this step is the step of: then its id, at, endAt, traceId, spanId and parentSpanId are
+     * the span's; -1 otherwise (a log step), and those come from the columns below
+     */
+    span: number[];
+    id: Array<string | 0>;
+    kind: number[];
+    at: Array<number | null>;
+    endAt: Array<number | null>;
+    title: number[];
+    actor: number[];
+    traceId: number[];
+    spanId: number[];
+    parentSpanId: number[];
+    /** the step's source: source id, path (string), line, JSON path split in a shared head (string) and a tail */
+    sourceId: number[];
+    path: number[];
+    line: Array<number | null>;
+    jsonPathHead: number[];
+    jsonPathTail: Array<string | null>;
+    rule: number[];
+    inferred: Array<0 | 1>;
+    /** the other fields of a step (alsoIn, link reason, model, tokens, tool, text), by row, when it has any */
+    extra: Record<string, Partial<Step>>;
+  };
 }
 
 export interface RunDiff {
@@ -469,8 +539,9 @@ export interface CasefileApi {
   listRuns(q: RunQuery): Promise<RunPage>;
   facets(q: RunQuery): Promise<Facets>;
   /**
-   * The reconstructed run. In a run with more than 2,000 steps, span and log steps come without `data`
-   * (marked `dataOmitted`): getStep returns one of them whole.
+   * The reconstructed run. A large run (more than 2,000 steps or spans) comes compact: its spans and its
+   * span and log steps in `columns` (see RunColumns; shared/run-columns.ts expandRun gives the object form),
+   * those steps without `data` (marked `dataOmitted`): getStep returns one of them whole.
    */
   getRun(runId: string): Promise<ReconstructedRun>;
   /** One step of a run, with its full record (`data`). NOT_FOUND when the run has no such step. */

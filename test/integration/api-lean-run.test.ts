@@ -1,19 +1,22 @@
 /**
- * Lean getRun for large traces: a run with more than 2,000 steps comes without the records (`data`) of its
- * span and log steps (marked `dataOmitted`); getStep returns any step whole, exactly as the full
- * reconstruction has it. Synthetic OTLP traces and logs, imported in process, read through the core
- * (CasefileService on its worker threads, built into dist/ by `npm run build`).
+ * Lean and compact getRun for large traces: a run with more than 2,000 steps or spans comes with its spans
+ * and its span and log steps in columns (RunColumns), those steps without their records (`data`; marked
+ * `dataOmitted` once expanded); getStep returns any step whole, exactly as the full reconstruction has it.
+ * Synthetic OTLP traces and logs, imported in process, read through the core (CasefileService on its worker
+ * threads, built into dist/ by `npm run build`) and through the loopback HTTP transport (`casefile serve`).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ReconstructedRun, Step } from '../../shared/api';
 import { CasefileService } from '../../electron/core/api/service';
-import { LEAN_RUN_STEPS } from '../../electron/core/api/handlers';
 import { importInProcess } from '../../electron/core/import/apply';
 import { getRun as reconGetRun } from '../../electron/core/recon/index';
 import { openDb } from '../../electron/core/store/db';
+import { compactRun, expandRun, LARGE_RUN_ITEMS, RunSteps, spanAt, spanCount, stepCount } from '../../shared/run-columns';
+import { createHttpClient } from '../../shared/http-client';
 import { tempDir } from '../helpers/cli';
+import { serve, type Served } from '../helpers/serve';
 
 const dir = tempDir('casefile-lean-');
 const casePath = join(dir, 'lean.casefile');
@@ -69,6 +72,11 @@ function logsFile(): string {
 }
 
 let service: CasefileService;
+/** getRun of the big run as the API returns it (compact) */
+let compact: ReconstructedRun;
+/** the same through the HTTP transport */
+let viaHttp: ReconstructedRun;
+/** compact, expanded to the object form */
 let lean: ReconstructedRun;
 /** The whole reconstruction, straight from recon (not through the API). */
 let full: ReconstructedRun;
@@ -84,7 +92,15 @@ beforeAll(async () => {
   expect(r.totals.logs).toBe(N_LOGS);
   service = new CasefileService({ dataDir: join(dir, 'data'), transport: 'http', readers: 2 });
   await service.openCase(casePath); // derives the runs (writer worker)
-  lean = await service.getRun(BIG);
+  compact = await service.getRun(BIG);
+  lean = expandRun(compact);
+  served = await serve([casePath, '--port', '0'], { CASEFILE_DATA_DIR: join(dir, 'data-http') });
+  const http = createHttpClient(served.base, served.token);
+  try {
+    viaHttp = await http.getRun(BIG);
+  } finally {
+    http.close();
+  }
   const db = openDb(casePath, { readonly: true });
   try {
     full = reconGetRun(db, BIG);
@@ -93,15 +109,56 @@ beforeAll(async () => {
   }
 }, 120_000);
 
+let served: Served;
+
 afterAll(async () => {
   await service?.close();
+  expect(await served?.stop()).toBe(0);
 });
 
-describe('getRun of a run with more than 2,000 steps is lean', () => {
+describe('getRun of a run with more than 2,000 steps is lean and compact', () => {
   it('the run has every span and log as a step', () => {
     expect(full.steps.length).toBe(1 + N_SPANS + N_MODEL + N_LOGS);
-    expect(full.steps.length).toBeGreaterThan(LEAN_RUN_STEPS);
+    expect(full.steps.length).toBeGreaterThan(LARGE_RUN_ITEMS);
     expect(lean.steps.map((s) => s.id)).toEqual(full.steps.map((s) => s.id));
+  });
+
+  it('comes compact: spans and span/log steps in columns, the other steps as objects, in the run order', () => {
+    expect(compact.columns).toBeDefined();
+    expect(compact.spans).toEqual([]);
+    const c = compact.columns!;
+    expect(spanCount(compact)).toBe(full.spans.length);
+    expect(stepCount(compact)).toBe(full.steps.length);
+    // the objects are the model calls (their records kept), the columns hold the span and log steps
+    expect(compact.steps.map((s) => s.kind)).toEqual(Array(N_MODEL).fill('model-call'));
+    expect(c.steps.span.length).toBe(1 + N_SPANS + N_LOGS);
+    expect(c.steps.objectsAt).toEqual(full.steps.flatMap((s, i) => (s.kind === 'model-call' ? [i] : [])));
+    // span steps refer to their span row (no id, time or ids of their own); log steps do not
+    const spanSteps = c.steps.span.filter((r) => r >= 0).length;
+    expect(spanSteps).toBe(1 + N_SPANS);
+    expect(c.steps.id.filter((x) => x !== 0)).toHaveLength(N_LOGS);
+    // spans: the waterfall order, with parents as rows
+    expect(Array.from({ length: spanCount(compact) }, (_, i) => spanAt(c, i))).toEqual(full.spans);
+    const root = c.spans.spanId.indexOf(hex16(1));
+    expect(c.spans.parent[root]).toBeNull();
+    expect(c.spans.parent.filter((p) => p === root)).toHaveLength(N_SPANS + N_MODEL);
+    // RunSteps reads the steps in order without expanding the run
+    const rs = new RunSteps(compact);
+    expect(rs.count).toBe(full.steps.length);
+    for (const i of [0, 1, 500, 2000, rs.count - 1]) expect(rs.at(i)!.id).toBe(full.steps[i]!.id);
+    expect(rs.byId(full.steps[1234]!.id)!.title).toBe(full.steps[1234]!.title);
+  });
+
+  it('is the same through the HTTP transport', () => {
+    expect(viaHttp).toEqual(compact);
+  });
+
+  it('is the compact form of the lean run, and far smaller on the wire', () => {
+    const leanFull: ReconstructedRun = { ...full, steps: full.steps.map((s) => (s.kind === 'span' || s.kind === 'log' ? (({ data: _d, ...rest }) => ({ ...rest, dataOmitted: true }))(s) : s)) };
+    expect(JSON.parse(JSON.stringify(compact))).toEqual(JSON.parse(JSON.stringify(compactRun(leanFull))));
+    const compactBytes = JSON.stringify(compact).length;
+    const leanBytes = JSON.stringify(leanFull).length;
+    expect(compactBytes).toBeLessThan(leanBytes * 0.3);
   });
 
   it('span and log steps come without data, marked dataOmitted; other kinds keep theirs', () => {
@@ -125,16 +182,6 @@ describe('getRun of a run with more than 2,000 steps is lean', () => {
     };
     expect(lean.steps.map(strip)).toEqual(full.steps.map(strip));
     expect({ ...lean, steps: [] }).toEqual({ ...full, steps: [] });
-  });
-
-  it('is smaller on the wire by the records it leaves out', () => {
-    const leanBytes = JSON.stringify(lean).length;
-    const fullBytes = JSON.stringify(full).length;
-    const omitted = full.steps.filter((s) => s.kind === 'span' || s.kind === 'log');
-    const recordBytes = omitted.reduce((n, s) => n + JSON.stringify(s.data).length, 0);
-    // each omitted step loses `,"data":<record>` and gains `,"dataOmitted":true`
-    expect(leanBytes).toBe(fullBytes - recordBytes - 8 * omitted.length + 19 * omitted.length);
-    expect(leanBytes).toBeLessThan(fullBytes * 0.7);
   });
 
   it('getStep returns a span, a log and a model-call step whole, equal to the full reconstruction', async () => {

@@ -13,7 +13,8 @@ import { generateSample } from '../../electron/core/sample/generate';
 import { importInProcess } from '../../electron/core/import/apply';
 import { openDb, type Db } from '../../electron/core/store/db';
 import { CaseQueries } from '../../electron/core/store/case-queries';
-import { affectedSet, deriveRuns, diffRuns, facets, getRun, lineage, listRuns, overviewParts, runFacts, saveAffectedSet, sqlQuery } from '../../electron/core/recon/index';
+import { affectedSet, deriveRuns, diffRuns, facets, getRun, getRunForApi, leanRun, lineage, listRuns, overviewParts, runFacts, saveAffectedSet, sqlQuery } from '../../electron/core/recon/index';
+import { compactRun, expandRun } from '../../shared/run-columns';
 import { BIN, cli, cliJson, tempDir } from '../helpers/cli';
 
 interface Key {
@@ -71,6 +72,23 @@ describe('reconstruction on the sample incident, against its answer key', () => 
     const harmful = key.harmful_runs.filter((h) => h.model_version === key.affected_set.structured.model_version);
     expect(harmful.length).toBe(key.affected_set.harmful_in_set);
     for (const h of harmful) expect(ids.has(h.run_id), h.run_id).toBe(true);
+  });
+
+  it('the compact read of a run (getRunForApi, thin spans) is exactly the compact form of its lean reconstruction, for every run', () => {
+    const runs = all({}).map((r) => r.runId);
+    expect(runs.length).toBe(key.runs);
+    let withSpans = 0;
+    for (const runId of runs) {
+      // largeAbove 0: every run takes the large path
+      const got = getRunForApi(db, runId, 0);
+      const want = compactRun(leanRun(getRun(db, runId)));
+      expect(JSON.parse(JSON.stringify(got)), runId).toEqual(JSON.parse(JSON.stringify(want)));
+      expect(expandRun(got).steps.length).toBe(getRun(db, runId).steps.length);
+      if (got.columns!.spans.spanId.length) withSpans++;
+    }
+    expect(withSpans).toBeGreaterThan(10);
+    // a small run stays whole below the threshold
+    expect(getRunForApi(db, runs[0]!).columns).toBeUndefined();
   });
 
   it('every planted gap in the evidence is reported with its code — and complete runs have no error finding', () => {

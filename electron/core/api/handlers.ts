@@ -13,7 +13,6 @@ import type {
   LabelInput,
   Postmortem,
   QuarantineItem,
-  ReconstructedRun,
   RunQuery,
   SourceStatus,
   Step,
@@ -121,29 +120,6 @@ function strings(v: unknown, name: string): string[] {
   return v as string[];
 }
 
-// ---------------------------------------------------------------- lean runs
-
-/** getRun leaves the record (`data`) out of span and log steps of a run with more steps than this. */
-export const LEAN_RUN_STEPS = 2000;
-const LEAN_KINDS: ReadonlySet<Step['kind']> = new Set(['span', 'log']);
-
-/**
- * A large run without the records of its span and log steps (a 100k-span trace is ~126 MB of JSON with
- * them): those steps are marked `dataOmitted` and getStep returns one whole. Audit, decision and write
- * steps keep theirs (the inspector, the review queue and the postmortem cards read them).
- */
-export function leanRun(run: ReconstructedRun): ReconstructedRun {
-  if (run.steps.length <= LEAN_RUN_STEPS) return run;
-  return {
-    ...run,
-    steps: run.steps.map((s) => {
-      if (!LEAN_KINDS.has(s.kind)) return s;
-      const { data: _omitted, ...rest } = s;
-      return { ...rest, dataOmitted: true };
-    }),
-  };
-}
-
 // ---------------------------------------------------------------- handlers
 
 function sourcesOf(q: CaseQueries): SourceStatus[] {
@@ -174,7 +150,7 @@ const READ: Record<string, Handler> = {
   },
   listRuns: (ctx, q: unknown) => recon.listRuns(ctx, query(q)),
   facets: (ctx, q: unknown) => recon.facets(ctx, query(q)),
-  getRun: (ctx, runId: unknown) => leanRun(recon.getRun(ctx, str(runId, 'runId'))),
+  getRun: (ctx, runId: unknown) => recon.getRun(ctx, str(runId, 'runId')),
   getStep: (ctx, runId: unknown, stepId: unknown): Step => recon.getStep(ctx, str(runId, 'runId'), str(stepId, 'stepId')),
   diffRuns: (ctx, a: unknown, b: unknown) => recon.diffRuns(ctx, str(a, 'run a'), str(b, 'run b')),
   lineage: (ctx, mv: unknown, asOf: unknown) => recon.lineage(ctx, str(mv, 'modelVersion'), typeof asOf === 'number' ? asOf : null),

@@ -19,7 +19,8 @@ export const runFacts = (c: CaseCtx, q: RunQuery = {}): RunFact[] => [...recon.r
 export const overviewParts = (c: CaseCtx) => recon.overviewParts(c.db());
 export const listRuns = (c: CaseCtx, q: RunQuery) => recon.listRuns(c.db(), q);
 export const facets = (c: CaseCtx, q: RunQuery) => recon.facets(c.db(), q);
-export const getRun = (c: CaseCtx, runId: string): ReconstructedRun => recon.getRun(c.db(), runId);
+/** The run as the API returns it: compact and lean when large (recon getRunForApi). */
+export const getRun = (c: CaseCtx, runId: string): ReconstructedRun => recon.getRunForApi(c.db(), runId);
 
 /**
  * One step of a run, whole. A span or log step is built from its own record alone (looked up by key, with

@@ -9,7 +9,7 @@ import { deriveRuns, type DeriveOptions } from './derive';
 
 export { deriveRuns, type DeriveOptions, type DeriveResult } from './derive';
 export { listRuns, facets, saveAffectedSet, affectedSet, toFtsQuery, normalizeQuery } from './query';
-export { getRun, assembleRun, resolveModelVersion, spanTree, ReconError } from './reconstruct';
+export { getRun, getRunForApi, leanRun, assembleRun, resolveModelVersion, spanTree, ReconError } from './reconstruct';
 export { diffRuns, diffReconstructed, alignSequences } from './diff-runs';
 export { lineage, lineageGraph, lineageIndex, LineageIndex } from './lineage';
 export { overviewParts, runFacts, type OverviewParts } from './overview';

@@ -12,10 +12,13 @@ import {
   hasRuns,
   isInAffectedSet,
   provenanceOf,
+  recordData,
   recordsByKeys,
   runFindingRows,
   runLabels,
+  runMemberCount,
   runMemberRecords,
+  runMemberRecordsThin,
   runRow,
   type MemberRecord,
   type ProvenanceRow,
@@ -23,6 +26,7 @@ import {
 } from '../store/runs-store';
 import { lineage } from './lineage';
 import { versionFromSpanModel } from '../store/runs-derive';
+import { COLUMN_STEP_KINDS, ColumnsWriter, compactRun, LARGE_RUN_ITEMS, spanCount, stepCount } from '../../../shared/run-columns';
 
 export class ReconError extends Error {
   constructor(
@@ -88,6 +92,8 @@ type Rec = Omit<MemberRecord, 'via' | 'rule' | 'inferred' | 'reason'> & Partial<
 interface Parsed {
   rec: Rec;
   data: unknown;
+  /** a span record's index among the run's spans (assembleParts) */
+  span?: number;
 }
 
 // ----------------------------------------------------------------------------------------------- model version
@@ -364,55 +370,115 @@ function noteScaledWrites(steps: Step[]): void {
 
 // ----------------------------------------------------------------------------------------------- spans
 
-/** The span waterfall: depth-first from the roots (spans without a parent in the run, orphans included), children by start. */
-export function spanTree(spans: SpanData[], keyOf: (s: SpanData) => string): SpanNode[] {
-  const byId = new Map<string, SpanData>();
-  for (const s of spans) {
-    const k = `${s.traceId}:${s.spanId}`;
-    if (!byId.has(k)) byId.set(k, s);
+/**
+ * The span waterfall's order: depth-first from the roots (spans without a parent in the run, orphans
+ * included), children by start; spans only reachable through a parent cycle last. order[k] is the index
+ * (in `spans`) of the k-th span of the waterfall, depth[k] its depth, orphan[k] 1 when its parent span id
+ * is not in the run. A span id twice in a trace: both are shown, the children under the first visited.
+ */
+export function spanTreeOrder(spans: SpanData[]): { order: Int32Array; depth: Int32Array; orphan: Uint8Array; parentFirst: Int32Array; firstOf: Int32Array } {
+  const n = spans.length;
+  // the first span of each key (trace id, span id): maps by trace then span id (no key strings to build)
+  const byTrace = new Map<string, Map<string, number>>();
+  const firstIn = (traceId: string, spanId: string) => byTrace.get(traceId)?.get(spanId);
+  /** the first span with the same key */
+  const firstOf = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const s = spans[i]!;
+    let m = byTrace.get(s.traceId);
+    if (!m) byTrace.set(s.traceId, (m = new Map()));
+    const f = m.get(s.spanId);
+    if (f === undefined) m.set(s.spanId, i);
+    firstOf[i] = f ?? i;
   }
-  const children = new Map<string, SpanData[]>();
-  const roots: SpanData[] = [];
-  for (const s of spans) {
-    const pk = s.parentSpanId ? `${s.traceId}:${s.parentSpanId}` : null;
-    if (pk && byId.has(pk) && pk !== `${s.traceId}:${s.spanId}`) {
-      let l = children.get(pk);
-      if (!l) children.set(pk, (l = []));
-      l.push(s);
-    } else roots.push(s);
+  // children of each span key (by the index of its first span), in input order, as one flat list
+  const parentOf = new Int32Array(n).fill(-1);
+  /** the first span with the parent's key (-1: none in the run) */
+  const parentFirst = new Int32Array(n).fill(-1);
+  const count = new Int32Array(n + 1);
+  const roots: number[] = [];
+  const hasParent = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const s = spans[i]!;
+    const p = s.parentSpanId ? firstIn(s.traceId, s.parentSpanId) : undefined;
+    hasParent[i] = s.parentSpanId !== null && p !== undefined ? 1 : 0;
+    if (p !== undefined) parentFirst[i] = p;
+    if (p !== undefined && s.parentSpanId !== s.spanId) {
+      parentOf[i] = p;
+      count[p + 1]!++;
+    } else roots.push(i);
   }
-  const byStart = (a: SpanData, b: SpanData) => (a.startUs ?? Infinity) - (b.startUs ?? Infinity) || (a.spanId < b.spanId ? -1 : 1);
-  const out: SpanNode[] = [];
-  const seen = new Set<SpanData>();
-  const visit = (s: SpanData, depth: number) => {
-    const stack: Array<[SpanData, number]> = [[s, depth]];
+  for (let i = 0; i < n; i++) count[i + 1]! += count[i]!;
+  const kids = new Int32Array(n);
+  const fill = count.slice(0, n);
+  for (let i = 0; i < n; i++) if (parentOf[i]! >= 0) kids[fill[parentOf[i]!]!++] = i;
+  const byStart = (a: number, b: number) => {
+    const x = spans[a]!;
+    const y = spans[b]!;
+    return (x.startUs ?? Infinity) - (y.startUs ?? Infinity) || (x.spanId < y.spanId ? -1 : 1);
+  };
+  const order = new Int32Array(n);
+  const depth = new Int32Array(n);
+  const orphan = new Uint8Array(n);
+  const seen = new Uint8Array(n);
+  let k = 0;
+  const stack: number[] = [];
+  const stackDepth: number[] = [];
+  const visit = (root: number) => {
+    stack.push(root);
+    stackDepth.push(0);
     while (stack.length) {
-      const [cur, d] = stack.pop()!;
-      if (seen.has(cur)) continue;
-      seen.add(cur);
-      const orphan = cur.parentSpanId !== null && !byId.has(`${cur.traceId}:${cur.parentSpanId}`);
-      out.push({
-        id: keyOf(cur),
-        traceId: cur.traceId,
-        spanId: cur.spanId,
-        parentSpanId: cur.parentSpanId,
-        name: cur.name,
-        service: cur.service,
-        kind: cur.kind,
-        startAt: cur.startUs,
-        endAt: cur.endUs,
-        status: cur.status.code,
-        depth: d,
-        orphan,
-        model: spanModel(cur)?.value ?? null,
-      });
-      const kids = (children.get(`${cur.traceId}:${cur.spanId}`) ?? []).slice().sort(byStart);
-      for (let i = kids.length - 1; i >= 0; i--) stack.push([kids[i]!, d + 1]);
+      const cur = stack.pop()!;
+      const d = stackDepth.pop()!;
+      if (seen[cur]) continue;
+      seen[cur] = 1;
+      order[k] = cur;
+      depth[k] = d;
+      orphan[k] = spans[cur]!.parentSpanId !== null && !hasParent[cur] ? 1 : 0;
+      k++;
+      const f = firstOf[cur]!;
+      const lo = count[f]!;
+      const hi = count[f + 1]!;
+      if (hi - lo === 1) {
+        stack.push(kids[lo]!);
+        stackDepth.push(d + 1);
+      } else if (hi > lo) {
+        const list = Array.from(kids.subarray(lo, hi)).sort(byStart);
+        for (let i = list.length - 1; i >= 0; i--) {
+          stack.push(list[i]!);
+          stackDepth.push(d + 1);
+        }
+      }
     }
   };
-  for (const r of roots.sort(byStart)) visit(r, 0);
+  for (const r of roots.sort(byStart)) visit(r);
   // spans only reachable through a parent cycle
-  for (const s of [...spans].sort(byStart)) if (!seen.has(s)) visit(s, 0);
+  if (k < n) for (const i of Array.from({ length: n }, (_, j) => j).sort(byStart)) if (!seen[i]) visit(i);
+  return { order, depth, orphan, parentFirst, firstOf };
+}
+
+/** The span waterfall: depth-first from the roots (spans without a parent in the run, orphans included), children by start. */
+export function spanTree(spans: SpanData[], keyOf: (s: SpanData) => string): SpanNode[] {
+  const { order, depth, orphan } = spanTreeOrder(spans);
+  const out: SpanNode[] = [];
+  for (let k = 0; k < order.length; k++) {
+    const cur = spans[order[k]!]!;
+    out.push({
+      id: keyOf(cur),
+      traceId: cur.traceId,
+      spanId: cur.spanId,
+      parentSpanId: cur.parentSpanId,
+      name: cur.name,
+      service: cur.service,
+      kind: cur.kind,
+      startAt: cur.startUs,
+      endAt: cur.endUs,
+      status: cur.status.code,
+      depth: depth[k]!,
+      orphan: orphan[k] === 1,
+      model: spanModel(cur)?.value ?? null,
+    });
+  }
   return out;
 }
 
@@ -428,8 +494,86 @@ export interface RunEvidence {
   findings: Finding[];
 }
 
-/** Assembles the reconstructed run from its evidence (pure; no database access). */
-export function assembleRun(ev: RunEvidence): Omit<ReconstructedRun, 'lineage' | 'labels' | 'inAffectedSet'> {
+/** Provenance rows by record id, first provenance first (no list per record until asked for). */
+interface ProvenanceIndex {
+  get(recordId: number): ProvenanceRow[] | undefined;
+  /** the first row of a record and whether it has more than one */
+  first(recordId: number): ProvenanceRow | undefined;
+  many(recordId: number): boolean;
+}
+
+function provenanceIndex(rows: ProvenanceRow[]): ProvenanceIndex {
+  // rows come by record id (provenanceOf's order); group starts, tolerating any order
+  const at = new Map<number, number>();
+  let sorted = true;
+  for (let i = 0; i < rows.length; i++) {
+    const id = rows[i]!.recordId;
+    if (i > 0 && rows[i - 1]!.recordId > id) sorted = false;
+    if (!at.has(id)) at.set(id, i);
+  }
+  if (!sorted) {
+    const byId = new Map<number, ProvenanceRow[]>();
+    for (const p of rows) {
+      let l = byId.get(p.recordId);
+      if (!l) byId.set(p.recordId, (l = []));
+      l.push(p);
+    }
+    return { get: (id) => byId.get(id), first: (id) => byId.get(id)?.[0], many: (id) => (byId.get(id)?.length ?? 0) > 1 };
+  }
+  const get = (id: number) => {
+    const i = at.get(id);
+    if (i === undefined) return undefined;
+    let j = i + 1;
+    while (j < rows.length && rows[j]!.recordId === id) j++;
+    return rows.slice(i, j);
+  };
+  return {
+    get,
+    first: (id) => {
+      const i = at.get(id);
+      return i === undefined ? undefined : rows[i];
+    },
+    many: (id) => {
+      const i = at.get(id);
+      return i !== undefined && i + 1 < rows.length && rows[i + 1]!.recordId === id;
+    },
+  };
+}
+
+/** One step of the run in the making; `step` is null for a plain span step (assembleParts with `plain`). */
+interface Item {
+  step: Step | null;
+  p: Parsed;
+  /** sort keys: time (MAX when none), audit sequence (MAX when none), kind rank, record id */
+  at: number;
+  seq: number;
+  rank: number;
+  id: number;
+}
+
+const MAX = Number.MAX_SAFE_INTEGER;
+
+interface Parts {
+  /** the steps in order */
+  items: Item[];
+  /** the span records, in record order, with their keys */
+  spans: SpanData[];
+  spanKeys: string[];
+  modelVersion: ModelVersionInfo;
+  workflow: string | null;
+  tier: string | null;
+  startedAt: number | null;
+  endedAt: number | null;
+  /** provenance by record id */
+  prov: ProvenanceIndex;
+}
+
+/**
+ * The run's steps (sorted), spans and summary. With `plain`, a span record read thin (`value`, see
+ * runMemberRecordsThin) becomes an item without a Step (its step is of kind `span` and its fields are the
+ * span's: the caller writes it straight to the columns).
+ */
+function assembleParts(ev: RunEvidence, plain: boolean): Parts {
   // deduplicate: own > trace > link
   const rank = { own: 0, trace: 1, link: 2 } as const;
   const byId = new Map<number, MemberRecord>();
@@ -437,13 +581,9 @@ export function assembleRun(ev: RunEvidence): Omit<ReconstructedRun, 'lineage' |
     const prev = byId.get(r.id);
     if (!prev || rank[r.via] < rank[prev.via]) byId.set(r.id, r);
   }
-  const parsed: Parsed[] = [...byId.values()].map((rec) => ({ rec, data: JSON.parse(rec.data) as unknown }));
-  const prov = new Map<number, ProvenanceRow[]>();
-  for (const p of ev.provenance) {
-    let l = prov.get(p.recordId);
-    if (!l) prov.set(p.recordId, (l = []));
-    l.push(p);
-  }
+  const parsed: Parsed[] = [];
+  for (const rec of byId.values()) parsed.push({ rec, data: rec.value !== undefined ? rec.value : (JSON.parse(rec.data) as unknown) });
+  const prov = provenanceIndex(ev.provenance);
   const withSource = (step: Step, recordId: number, extra: number[] = []) => {
     const ps = [...(prov.get(recordId) ?? []), ...extra.flatMap((id) => prov.get(id) ?? [])];
     if (ps.length) {
@@ -454,6 +594,7 @@ export function assembleRun(ev: RunEvidence): Omit<ReconstructedRun, 'lineage' |
   };
   const linkOf = (rec: MemberRecord, fallback: string): Step['link'] =>
     rec.via === 'own' ? { rule: 'run-id', inferred: false } : { rule: rec.rule ?? fallback, inferred: rec.inferred === 1, ...(rec.reason ? { reason: rec.reason } : {}) };
+  const item = (step: Step, p: Parsed, seq: number): Item => ({ step, p, at: step.at ?? MAX, seq, rank: KIND_RANK[step.kind], id: p.rec.id });
 
   const audits = parsed.filter((p) => p.rec.kind === 'audit');
   const hasAudit = audits.length > 0;
@@ -463,26 +604,24 @@ export function assembleRun(ev: RunEvidence): Omit<ReconstructedRun, 'lineage' |
   for (const r of ev.named) if (!opaById.has((JSON.parse(r.data) as DecisionData).decisionId)) opaById.set((JSON.parse(r.data) as DecisionData).decisionId, { rec: r, data: JSON.parse(r.data) });
   const referenced = new Set<string>();
 
-  const steps: Array<{ step: Step; seq: number; id: number }> = [];
-  for (const p of parsed) {
+  const items: Item[] = [];
+  for (const p of audits) {
     const rec = p.rec as MemberRecord;
-    if (p.rec.kind === 'audit') {
-      const step = auditStep(p);
-      const extra: number[] = [];
-      if (step.decision?.decisionId) {
-        const opa = opaById.get(step.decision.decisionId);
-        if (opa) {
-          step.decision.found = true;
-          referenced.add(step.decision.decisionId);
-          const od = opa.data as DecisionData;
-          step.decision.policyVersion ??= od.policyVersion;
-          (step.data as Record<string, unknown>).decisionLog = od;
-          extra.push(opa.rec.id);
-        }
+    const step = auditStep(p);
+    const extra: number[] = [];
+    if (step.decision?.decisionId) {
+      const opa = opaById.get(step.decision.decisionId);
+      if (opa) {
+        step.decision.found = true;
+        referenced.add(step.decision.decisionId);
+        const od = opa.data as DecisionData;
+        step.decision.policyVersion ??= od.policyVersion;
+        (step.data as Record<string, unknown>).decisionLog = od;
+        extra.push(opa.rec.id);
       }
-      const seq = (p.data as AuditData).event.seq;
-      steps.push({ step: withSource(step, rec.id, extra), seq: typeof seq === 'number' ? seq : Number.MAX_SAFE_INTEGER, id: rec.id });
     }
+    const seq = (p.data as AuditData).event.seq;
+    items.push(item(withSource(step, rec.id, extra), p, typeof seq === 'number' ? seq : MAX));
   }
   for (const p of parsed) {
     const rec = p.rec as MemberRecord;
@@ -490,50 +629,142 @@ export function assembleRun(ev: RunEvidence): Omit<ReconstructedRun, 'lineage' |
       if (referenced.has((p.data as DecisionData).decisionId) && hasAudit) continue;
       const step = decisionStep(p);
       step.link = linkOf(rec, 'trace-id');
-      steps.push({ step: withSource(step, rec.id), seq: Number.MAX_SAFE_INTEGER, id: rec.id });
+      items.push(item(withSource(step, rec.id), p, MAX));
     } else if (p.rec.kind === 'span') {
       const s = p.data as SpanData;
       if (hasAudit && (!s.genai || auditSpanKeys.has(`${s.traceId}:${s.spanId}`))) continue;
+      if (plain && rec.value !== undefined) {
+        items.push({ step: null, p, at: s.startUs ?? MAX, seq: MAX, rank: KIND_RANK.span, id: rec.id });
+        continue;
+      }
       const step = spanStep(p);
       step.link = linkOf(rec, 'trace-id');
-      steps.push({ step: withSource(step, rec.id), seq: Number.MAX_SAFE_INTEGER, id: rec.id });
+      items.push(item(withSource(step, rec.id), p, MAX));
     } else if (p.rec.kind === 'log') {
       const step = logStep(p);
       step.link = linkOf(rec, 'trace-id');
-      steps.push({ step: withSource(step, rec.id), seq: Number.MAX_SAFE_INTEGER, id: rec.id });
+      items.push(item(withSource(step, rec.id), p, MAX));
     }
   }
-  steps.sort(
-    (a, b) =>
-      (a.step.at ?? Number.MAX_SAFE_INTEGER) - (b.step.at ?? Number.MAX_SAFE_INTEGER) ||
-      (a.seq !== Number.MAX_SAFE_INTEGER && b.seq !== Number.MAX_SAFE_INTEGER ? a.seq - b.seq : 0) ||
-      KIND_RANK[a.step.kind] - KIND_RANK[b.step.kind] ||
-      a.id - b.id,
-  );
+  items.sort((a, b) => a.at - b.at || (a.seq !== MAX && b.seq !== MAX ? a.seq - b.seq : 0) || a.rank - b.rank || a.id - b.id);
 
-  noteScaledWrites(steps.map((s) => s.step));
+  // plain span steps are never writes and carry no numbers: the others in order are the same list
+  noteScaledWrites(items.filter((i) => i.step !== null).map((i) => i.step!));
 
-  const spanRecs = parsed.filter((p) => p.rec.kind === 'span');
-  const keyOfSpan = new Map<SpanData, string>(spanRecs.map((p) => [p.data as SpanData, p.rec.key]));
-  const spans = spanTree(
-    spanRecs.map((p) => p.data as SpanData),
-    (s) => keyOfSpan.get(s) ?? `span:${s.traceId}:${s.spanId}`,
-  );
+  const spans: SpanData[] = [];
+  const spanKeys: string[] = [];
+  for (const p of parsed)
+    if (p.rec.kind === 'span') {
+      p.span = spans.length;
+      spans.push(p.data as SpanData);
+      spanKeys.push(p.rec.key);
+    }
 
   const modelVersion = resolveModelVersion(parsed.map((p) => ({ key: p.rec.key, kind: p.rec.kind, ts: p.rec.ts, id: p.rec.id, data: p.data })));
   const firstAudit = audits.map((p) => (p.data as AuditData).event);
   const row = ev.row;
+  const first = items[0];
   return {
-    runId: ev.runId,
+    items,
+    spans,
+    spanKeys,
+    modelVersion,
     workflow: row?.workflow ?? firstAudit.find((e) => e.workflow)?.workflow ?? null,
     tier: row?.tier ?? firstAudit.find((e) => e.tier)?.tier ?? null,
-    startedAt: row?.started ?? steps[0]?.step.at ?? null,
+    startedAt: row?.started ?? (first ? (first.step ? first.step.at : (first.p.data as SpanData).startUs) : null) ?? null,
     endedAt: row?.ended ?? null,
-    modelVersion,
-    steps: steps.map((s) => s.step),
-    spans,
+    prov,
+  };
+}
+
+/** Assembles the reconstructed run from its evidence (pure; no database access). */
+export function assembleRun(ev: RunEvidence): Omit<ReconstructedRun, 'lineage' | 'labels' | 'inAffectedSet'> {
+  const parts = assembleParts(ev, false);
+  const keyOfSpan = new Map<SpanData, string>(parts.spans.map((s, i) => [s, parts.spanKeys[i]!]));
+  return {
+    runId: ev.runId,
+    workflow: parts.workflow,
+    tier: parts.tier,
+    startedAt: parts.startedAt,
+    endedAt: parts.endedAt,
+    modelVersion: parts.modelVersion,
+    steps: parts.items.map((i) => i.step!),
+    spans: spanTree(parts.spans, (s) => keyOfSpan.get(s) ?? `span:${s.traceId}:${s.spanId}`),
     findings: ev.findings,
   };
+}
+
+/**
+ * A large run assembled straight into the compact form (the same as compactRun(leanRun(assembleRun(ev)))
+ * without an object per span or per plain span step).
+ */
+export function assembleCompactRun(ev: RunEvidence): Omit<ReconstructedRun, 'lineage' | 'labels' | 'inAffectedSet'> {
+  const parts = assembleParts(ev, true);
+  const { order, depth, orphan, parentFirst, firstOf } = spanTreeOrder(parts.spans);
+  // span → its row; spans of one key (trace and span id) → the first row among them
+  const rowOf = new Int32Array(order.length);
+  const firstRow = new Int32Array(order.length).fill(-1);
+  for (let k = 0; k < order.length; k++) {
+    const j = order[k]!;
+    rowOf[j] = k;
+    if (firstRow[firstOf[j]!] === -1) firstRow[firstOf[j]!] = k;
+  }
+  /** the span row with this step's id (the record key of a span record; record keys are unique) */
+  const rowOfStep = (p: Parsed) => (p.span === undefined ? -1 : rowOf[p.span]!);
+  let t0 = Infinity;
+  for (const s of parts.spans) if (s.startUs !== null && s.startUs < t0) t0 = s.startUs;
+  for (const i of parts.items) if (i.at !== MAX && i.at < t0) t0 = i.at;
+  const w = ColumnsWriter.write(t0, (w) => {
+    for (let k = 0; k < order.length; k++) {
+      const j = order[k]!;
+      const s = parts.spans[j]!;
+      const pf = parentFirst[j]!;
+      const parent = s.parentSpanId === null ? null : pf >= 0 ? firstRow[pf]! : s.parentSpanId;
+      w.span(parts.spanKeys[j]!, s.traceId, s.spanId, parent, s.name, s.service, s.kind, s.startUs, s.endUs, s.status.code, depth[k]!, orphan[k] === 1, s.genai ? (spanModel(s)?.value ?? null) : null);
+    }
+    for (const it of parts.items) {
+      const row = rowOfStep(it.p);
+      if (it.step) {
+        w.step(COLUMN_STEP_KINDS.has(it.step.kind) ? leanStep(it.step) : it.step, row);
+        continue;
+      }
+      // a plain span step: as spanStep and withSource make it
+      const rec = it.p.rec as MemberRecord;
+      const s = it.p.data as SpanData;
+      const link = rec.via === 'own' ? { rule: 'run-id', inferred: false } : { rule: rec.rule ?? 'trace-id', inferred: rec.inferred === 1, ...(rec.reason ? { reason: rec.reason } : {}) };
+      if (parts.prov.many(rec.id) || 'reason' in link) {
+        // rare: more than one source, or a link with a reason
+        const ps = parts.prov.get(rec.id)!;
+        const step: Step = { id: rec.key, kind: 'span', at: s.startUs, endAt: s.endUs, title: s.name, actor: s.service ? `service:${s.service}` : null, source: NO_SOURCE, alsoIn: [], traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId, link, dataOmitted: true };
+        if (ps) {
+          step.source = sourceOf(ps[0]!);
+          step.alsoIn = ps.slice(1).map(sourceOf);
+        }
+        w.step(step, row);
+      } else {
+        const p1 = parts.prov.first(rec.id);
+        w.columnStep(rec.key, 'span', s.startUs, s.endUs, s.name, s.service ? `service:${s.service}` : null, p1 ? sourceOf(p1) : NO_SOURCE, s.traceId, s.spanId, s.parentSpanId, link.rule, link.inferred, row);
+      }
+    }
+  });
+  return {
+    runId: ev.runId,
+    workflow: parts.workflow,
+    tier: parts.tier,
+    startedAt: parts.startedAt,
+    endedAt: parts.endedAt,
+    modelVersion: parts.modelVersion,
+    steps: w.objects,
+    spans: [],
+    findings: ev.findings,
+    columns: w.columns,
+  };
+}
+
+/** A span or log step without its record, marked `dataOmitted` (getStep has it whole). */
+function leanStep(s: Step): Step {
+  const { data: _omitted, ...rest } = s;
+  return { ...rest, dataOmitted: true };
 }
 
 /** getRun(db, runId): the reconstructed run. Throws ReconError NOT_FOUND when the case has no such run. */
@@ -541,7 +772,44 @@ export function getRun(db: Db, runId: string): ReconstructedRun {
   const row = runRow(db, runId) ?? null;
   // every run is in the runs table once derived; before that (a case never derived), its records say
   if (!row && hasRuns(db)) throw new ReconError(`no run ${runId} in this case`);
-  const records = runMemberRecords(db, runId);
+  return reconstruct(db, runId, row, runMemberRecords(db, runId), false);
+}
+
+/**
+ * The run as getRun of the API returns it: whole when small; when large (more than LARGE_RUN_ITEMS steps or
+ * spans), lean (span and log steps without their record, see leanRun) and compact (RunColumns). A large run
+ * is read thin: its plain spans (no gen_ai data: steps of kind `span`, whose record is left out anyway) are
+ * never parsed in JavaScript (runMemberRecordsThin) and never become objects, so that a 100,000-span trace
+ * takes a fraction of what getRun takes. The result is exactly compactRun(leanRun(getRun(db, runId))).
+ */
+export function getRunForApi(db: Db, runId: string, largeAbove = LARGE_RUN_ITEMS): ReconstructedRun {
+  const row = runRow(db, runId) ?? null;
+  if (!row && hasRuns(db)) throw new ReconError(`no run ${runId} in this case`);
+  const large = (run: ReconstructedRun) => stepCount(run) > largeAbove || spanCount(run) > largeAbove;
+  const apiForm = (run: ReconstructedRun) => (large(run) ? compactRun(leanRun(run)) : run);
+  if (runMemberCount(db, runId) <= largeAbove) return apiForm(reconstruct(db, runId, row, runMemberRecords(db, runId), false));
+  const records = runMemberRecordsThin(db, runId);
+  // a thin span that is not a plain `span` step (e.g. kind TOOL: a tool-call step, which keeps its record) is read whole
+  const whole = records.filter((r) => r.value !== undefined && spanKind(r.value as SpanData) !== 'span');
+  if (whole.length) {
+    const data = recordData(db, whole.map((r) => r.id));
+    for (const r of whole) {
+      r.data = data.get(r.id)!;
+      delete r.value;
+    }
+  }
+  const run = reconstruct(db, runId, row, records, true);
+  // not large after all (e.g. records counted twice): read again whole, so that span steps keep their record
+  if (!large(run)) return getRun(db, runId);
+  return run;
+}
+
+/** Span and log steps without their record, marked `dataOmitted` (getStep has them whole). */
+export function leanRun(run: ReconstructedRun): ReconstructedRun {
+  return { ...run, steps: run.steps.map((s) => (COLUMN_STEP_KINDS.has(s.kind) ? leanStep(s) : s)) };
+}
+
+function reconstruct(db: Db, runId: string, row: RunDbRow | null, records: MemberRecord[], compact: boolean): ReconstructedRun {
   if (!row && records.length === 0) throw new ReconError(`no run ${runId} in this case`);
   // OPA decisions the audit trail names that no rule tied to the run (e.g. linked to another run by its own run id)
   const named: string[] = [];
@@ -558,7 +826,8 @@ export function getRun(db: Db, runId: string): ReconstructedRun {
   const ids = [...new Set([...records.map((r) => r.id), ...extra.map((r) => r.id)])];
   const provenance = provenanceOf(db, ids);
   const findings: Finding[] = runFindingRows(db, runId).map((f) => ({ code: f.code as FindingCode, severity: f.severity, message: f.message, ...(f.step_id ? { stepId: f.step_id } : {}) }));
-  const run = assembleRun({ runId, row, records, named: extra, provenance, findings });
+  const ev = { runId, row, records, named: extra, provenance, findings };
+  const run = compact ? assembleCompactRun(ev) : assembleRun(ev);
   const lin = run.modelVersion.value
     ? lineage(db, run.modelVersion.value, run.startedAt, { modelName: run.modelVersion.name ?? null })
     : { root: null, asOf: run.startedAt, nodes: [], edges: [], findings: [] };

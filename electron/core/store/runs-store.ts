@@ -62,6 +62,11 @@ export interface MemberRecord {
   end_ts: number | null;
   name: string | null;
   data: string;
+  /**
+   * The record already parsed, when the reader has it (runMemberRecordsThin: the fields of a plain span that
+   * reconstruction reads); `data` is then not the record.
+   */
+  value?: unknown;
   /** 'own' (the record carries the run id), 'trace' (an unshared trace of the run), 'link' (run_links) */
   via: 'own' | 'trace' | 'link';
   rule: string | null;
@@ -118,6 +123,63 @@ export function runMemberRecords(db: Db, runId: string): MemberRecord[] {
     .all(runId, runId, runId) as MemberRecord[];
 }
 
+/** How many member records a run has (runMemberRecords' rows, before deduplication): from the indexes alone. */
+export function runMemberCount(db: Db, runId: string): number {
+  return (
+    db
+      .prepare(
+        `SELECT (SELECT count(*) FROM records r WHERE r.run_id = ? AND r.kind <> 'lineage')
+              + (SELECT count(*) FROM run_traces rt JOIN records r ON r.trace_id = rt.trace_id WHERE rt.run_id = ? AND rt.shared = 0 AND r.run_id IS NOT rt.run_id AND r.kind <> 'lineage')
+              + (SELECT count(*) FROM run_links l WHERE l.run_id = ?) AS n`,
+      )
+      .get(runId, runId, runId) as { n: number }
+  ).n;
+}
+
+/** The fields of a span that reconstruction reads when the span has no gen_ai data (THIN_SPAN order). */
+const THIN_SPAN_SQL = `json_extract(r.data, '$.traceId', '$.spanId', '$.parentSpanId', '$.name', '$.kind', '$.service', '$.startUs', '$.endUs', '$.status.code')`;
+const THIN = `CASE WHEN r.kind = 'span' AND json_type(r.data, '$.genai') IS NULL THEN ${THIN_SPAN_SQL} END AS thin, CASE WHEN r.kind = 'span' AND json_type(r.data, '$.genai') IS NULL THEN '' ELSE r.data END AS data`;
+
+/**
+ * runMemberRecords for a large run: a span without gen_ai data comes as just the fields reconstruction reads
+ * (`value`, a SpanData without attributes, resource or events; `data` is ''), extracted by SQLite, so that a
+ * 100,000-span trace is not parsed in JavaScript. Everything else as runMemberRecords.
+ */
+export function runMemberRecordsThin(db: Db, runId: string): MemberRecord[] {
+  const rows = db
+    .prepare(
+      `SELECT r.id, r.kind, r.key, r.run_id, r.trace_id, r.span_id, r.parent_span_id, r.ts, r.end_ts, r.name, ${THIN}, 'own' AS via, 'run-id' AS rule, 0 AS inferred, NULL AS reason
+         FROM records r WHERE r.run_id = ? AND r.kind <> 'lineage'
+       UNION ALL
+       SELECT r.id, r.kind, r.key, r.run_id, r.trace_id, r.span_id, r.parent_span_id, r.ts, r.end_ts, r.name, ${THIN}, 'trace', rt.rule, 0, NULL
+         FROM run_traces rt JOIN records r ON r.trace_id = rt.trace_id
+         WHERE rt.run_id = ? AND rt.shared = 0 AND r.run_id IS NOT rt.run_id AND r.kind <> 'lineage'
+       UNION ALL
+       SELECT r.id, r.kind, r.key, r.run_id, r.trace_id, r.span_id, r.parent_span_id, r.ts, r.end_ts, r.name, ${THIN}, 'link', l.rule, l.inferred, l.reason
+         FROM run_links l JOIN records r ON r.id = l.record_id WHERE l.run_id = ?`,
+    )
+    .raw(true)
+    .all(runId, runId, runId) as Array<[number, string, string, string | null, string | null, string | null, string | null, number | null, number | null, string | null, string | null, string, MemberRecord['via'], string | null, number, string | null]>;
+  const out: MemberRecord[] = new Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const [id, kind, key, run_id, trace_id, span_id, parent_span_id, ts, end_ts, name, thin, data, via, rule, inferred, reason] = rows[i]!;
+    let value: unknown = undefined;
+    if (thin !== null) {
+      const [traceId, spanId, parentSpanId, sname, skind, service, startUs, endUs, code] = JSON.parse(thin) as [string, string, string | null, string, string, string | null, number | null, number | null, string];
+      value = { traceId, spanId, parentSpanId, name: sname, kind: skind, service, startUs, endUs, status: { code } };
+    }
+    out[i] = { id, kind, key, run_id, trace_id, span_id, parent_span_id, ts, end_ts, name, data, value, via, rule, inferred, reason };
+  }
+  return out;
+}
+
+/** The records (`data`) of these record ids. */
+export function recordData(db: Db, ids: number[]): Map<number, string> {
+  if (ids.length === 0) return new Map();
+  const rows = db.prepare('SELECT id, data FROM records WHERE id IN (SELECT value FROM json_each(?))').raw(true).all(JSON.stringify(ids)) as Array<[number, string]>;
+  return new Map(rows);
+}
+
 /**
  * One record of a run by its key (a step id), with how it belongs to the run — the same three ways as
  * runMemberRecords (own run id, unshared trace, run_links). Several rows when it belongs in several ways
@@ -153,13 +215,18 @@ export function recordsByKeys(db: Db, keys: string[]): Array<Omit<MemberRecord, 
 /** Provenance of records (first provenance first), with the source's path. */
 export function provenanceOf(db: Db, recordIds: number[]): ProvenanceRow[] {
   if (recordIds.length === 0) return [];
-  return db
-    .prepare(
-      `SELECT p.record_id AS recordId, p.source_id AS sourceId, p.line, p.path, s.path AS sourcePath
-       FROM record_provenance p JOIN sources s ON s.id = p.source_id
-       WHERE p.record_id IN (SELECT value FROM json_each(?)) ORDER BY p.record_id, p.seq`,
-    )
-    .all(JSON.stringify(recordIds)) as ProvenanceRow[];
+  // source paths once (a case has few sources), not once per row
+  const sources = new Map(db.prepare('SELECT id, path FROM sources').raw(true).all() as Array<[number, string]>);
+  const rows = db
+    .prepare(`SELECT p.record_id, p.source_id, p.line, p.path FROM record_provenance p WHERE p.record_id IN (SELECT value FROM json_each(?)) ORDER BY p.record_id, p.seq`)
+    .raw(true)
+    .all(JSON.stringify(recordIds)) as Array<[number, number, number | null, string | null]>;
+  const out: ProvenanceRow[] = [];
+  for (const [recordId, sourceId, line, path] of rows) {
+    const sourcePath = sources.get(sourceId);
+    if (sourcePath !== undefined) out.push({ recordId, sourceId, line, path, sourcePath });
+  }
+  return out;
 }
 
 export function runFindingRows(db: Db, runId: string): FindingDbRow[] {

@@ -24,6 +24,9 @@ interface Slot {
   busy: { id: number; task: Task; timer: NodeJS.Timeout | null } | null;
 }
 
+/** Young generation of a worker thread (V8 splits it in semi-spaces of a third each). */
+const YOUNG_GENERATION_MB = 192;
+
 /**
  * A small pool of worker threads (Signal Desktop's reader workers are the model): each worker runs one
  * request at a time, the rest wait in a FIFO queue. A request that overruns its time limit has its worker
@@ -49,7 +52,9 @@ export class WorkerPool {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(this.script, { workerData: this.workerData, name: this.name });
+    // A roomy young generation: a large run (100k spans) builds a few hundred MB of short-lived objects, and a
+    // small one makes V8 scavenge (copy) them over and over; the space is reserved, not used, until needed.
+    const worker = new Worker(this.script, { workerData: this.workerData, name: this.name, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
     const slot: Slot = { worker, busy: null };
     worker.unref();
     worker.on('message', (m: WorkerReply) => {

@@ -8,7 +8,8 @@ import { useCallback, useEffect, useImperativeHandle, useMemo, useRef, useState,
 import { scaleLinear } from 'd3-scale';
 import { select } from 'd3-selection';
 import { zoom as d3zoom, zoomIdentity, type ZoomBehavior, type ZoomTransform } from 'd3-zoom';
-import type { SpanNode, Step } from '../../../shared/api';
+import type { ReconstructedRun, RunColumns } from '../../../shared/api';
+import { compactRun, RunSteps, spanIdAt } from '../../../shared/run-columns';
 import { cssVar, useSize } from './useSize';
 import { fmtDuration, fmtTime } from '../lib/format';
 
@@ -49,121 +50,224 @@ export const KIND_COLORS: Record<string, string> = {
   log: '--fg-faint',
 };
 
-interface Tree {
-  rows: WfRow[];
-  children: Map<string, string[]>;
-  byId: Map<string, WfRow>;
-  roots: string[];
+/**
+ * The waterfall's rows, column by column (no object per row: a 100k-span trace opens without building
+ * 100k of them): an "Audit trail" group with every step that is not a span step, by time, then one group per
+ * trace with its spans in the run's waterfall order (depth-first, children by start: the core's spanTree).
+ * A row is built as a WfRow only when needed (hover, selection, tests).
+ */
+export interface WfModel {
+  /** rows of the full tree, before collapsing */
+  n: number;
+  depth: Int32Array;
+  /** 0 group, 1 step (of the run's step list, `ref` its position in RunSteps), 2 span (`ref` its span row) */
+  type: Uint8Array;
+  ref: Int32Array;
+  /** times (µs); NaN when unknown */
+  start: Float64Array;
+  end: Float64Array;
+  /** the first row after this row's subtree */
+  next: Int32Array;
+  error: Uint8Array;
+  groups: string[];
+  steps: RunSteps;
+  cols: RunColumns;
+  /** span rows that are the step of the same id */
+  spanHasStep: Uint8Array;
+  /** [lowest start, highest start or end] of all rows (NaN when none) */
+  extent: [number, number];
 }
 
-/** Build the full row tree (before collapsing). Pure. */
-export function buildTree(steps: Step[], spans: SpanNode[]): Tree {
-  const byId = new Map<string, WfRow>();
-  const children = new Map<string, string[]>();
-  const roots: string[] = [];
-  const stepIds = new Set(steps.map((s) => s.id));
-  const add = (r: WfRow, parent: string | null) => {
-    byId.set(r.id, r);
-    if (parent) {
-      const c = children.get(parent);
-      if (c) c.push(r.id);
-      else children.set(parent, [r.id]);
-    } else roots.push(r.id);
+/** Build the row model of a run (whatever its form: a large run's columns are used as they are). */
+export function buildModel(run: ReconstructedRun, steps: RunSteps = new RunSteps(run)): WfModel {
+  const compact = run.columns ? run : compactRun({ ...run, steps: [] });
+  const cols = compact.columns!;
+  const sp = cols.spans;
+  const nSpans = sp.spanId.length;
+  // the audit group: every step but span steps, by time (RunSteps' order)
+  const audit: number[] = [];
+  for (let i = 0; i < steps.count; i++) if (steps.kindAt(i) !== 'span') audit.push(i);
+  const rel = (v: number | null) => (v === null ? null : cols.t0 + v);
+  const stepTime = (si: number): number | null => {
+    const o = steps.objectAt(si);
+    if (o) return o.at;
+    const k = steps.columnAt(si);
+    const r = cols.steps.span[k]!;
+    return r >= 0 ? rel(sp.start[r]!) : rel(cols.steps.at[k]!);
   };
-  const audit = steps.filter((s) => s.kind !== 'span').sort((a, b) => (a.at ?? 0) - (b.at ?? 0));
+  // by time (RunSteps has them so already, but for steps given out of order)
+  audit.sort((a, b) => (stepTime(a) ?? 0) - (stepTime(b) ?? 0));
+  // traces in order of first appearance; spans of a trace keep the run's order
+  const traceRows = new Map<number, number[]>();
+  for (let r = 0; r < nSpans; r++) {
+    const t = sp.traceId[r]!;
+    const l = traceRows.get(t);
+    if (l) l.push(r);
+    else traceRows.set(t, [r]);
+  }
+  const n = (audit.length ? audit.length + 1 : 0) + traceRows.size + nSpans;
+  const m: WfModel = {
+    n,
+    depth: new Int32Array(n),
+    type: new Uint8Array(n),
+    ref: new Int32Array(n),
+    start: new Float64Array(n).fill(NaN),
+    end: new Float64Array(n).fill(NaN),
+    next: new Int32Array(n),
+    error: new Uint8Array(n),
+    groups: [],
+    steps,
+    cols,
+    spanHasStep: new Uint8Array(nSpans),
+    extent: [NaN, NaN],
+  };
+  let lo = Infinity;
+  let hi = -Infinity;
+  const time = (i: number, a: number | null, b: number | null) => {
+    if (a !== null) {
+      m.start[i] = a;
+      if (a < lo) lo = a;
+      if (a > hi) hi = a;
+    }
+    if (b !== null) {
+      m.end[i] = b;
+      if (b > hi) hi = b;
+    }
+  };
+  let i = 0;
   if (audit.length) {
-    add({ id: '#audit', depth: 0, label: `Audit trail · ${audit.length} steps`, sub: '', start: null, end: null, kind: 'group', error: false, group: true, hasChildren: true, stepId: null }, null);
-    for (const s of audit) {
-      const deny = s.decision && s.decision.decision === 'deny';
-      add(
-        {
-          id: `step:${s.id}`,
-          depth: 1,
-          label: s.title,
-          sub: s.kind,
-          start: s.at,
-          end: s.endAt,
-          kind: s.kind,
-          error: !!deny || (s.kind === 'decision' && s.decision?.found === false),
-          group: false,
-          hasChildren: false,
-          stepId: s.id,
-          inferred: s.link.inferred,
-        },
-        '#audit',
-      );
+    m.groups.push(`Audit trail · ${audit.length} steps`);
+    m.type[i] = 0;
+    m.ref[i] = 0;
+    m.next[i] = audit.length + 1;
+    i++;
+    for (const si of audit) {
+      m.depth[i] = 1;
+      m.type[i] = 1;
+      m.ref[i] = si;
+      m.next[i] = i + 1;
+      const o = steps.objectAt(si);
+      if (o) {
+        time(i, o.at, o.endAt);
+        m.error[i] = (o.decision && o.decision.decision === 'deny') || (o.kind === 'decision' && o.decision?.found === false) ? 1 : 0;
+      } else {
+        const k = steps.columnAt(si);
+        const r = cols.steps.span[k]!;
+        if (r >= 0) time(i, rel(sp.start[r]!), rel(sp.end[r]!));
+        else time(i, rel(cols.steps.at[k]!), rel(cols.steps.endAt[k]!));
+      }
+      i++;
     }
   }
-  const traces = new Map<string, SpanNode[]>();
-  for (const sp of spans) {
-    const l = traces.get(sp.traceId);
-    if (l) l.push(sp);
-    else traces.set(sp.traceId, [sp]);
-  }
-  for (const [traceId, list] of traces) {
-    const gid = `#trace:${traceId}`;
-    add({ id: gid, depth: 0, label: `Trace ${traceId.slice(0, 16)}… · ${list.length} spans`, sub: '', start: null, end: null, kind: 'group', error: false, group: true, hasChildren: true, stepId: null }, null);
-    const present = new Set(list.map((s) => s.spanId));
-    const sorted = list.slice().sort((a, b) => (a.startAt ?? 0) - (b.startAt ?? 0));
-    const kids = new Map<string, SpanNode[]>();
-    const top: SpanNode[] = [];
-    for (const sp of sorted) {
-      if (sp.parentSpanId && present.has(sp.parentSpanId) && sp.parentSpanId !== sp.spanId) {
-        const k = kids.get(sp.parentSpanId);
-        if (k) k.push(sp);
-        else kids.set(sp.parentSpanId, [sp]);
-      } else top.push(sp);
-    }
-    // iterative DFS (deep traces must not overflow the stack); guard against cycles
-    const seen = new Set<string>();
-    const stack: Array<{ sp: SpanNode; depth: number; parent: string }> = top
-      .slice()
-      .reverse()
-      .map((sp) => ({ sp, depth: 1, parent: gid }));
-    while (stack.length) {
-      const { sp, depth, parent } = stack.pop()!;
-      if (seen.has(sp.spanId)) continue;
-      seen.add(sp.spanId);
-      const id = `span:${sp.id}`;
-      const ch = kids.get(sp.spanId) ?? [];
-      add(
-        {
-          id,
-          depth,
-          label: sp.name,
-          sub: sp.service ?? '',
-          start: sp.startAt,
-          end: sp.endAt,
-          kind: 'span',
-          error: sp.status === 'error',
-          group: false,
-          hasChildren: ch.length > 0,
-          stepId: stepIds.has(sp.id) ? sp.id : null,
-          orphan: sp.orphan,
-        },
-        parent,
-      );
-      for (let i = ch.length - 1; i >= 0; i--) stack.push({ sp: ch[i]!, depth: depth + 1, parent: id });
+  // which spans are steps: column steps that refer to their span, and steps by id
+  const stepIds = new Set<string>();
+  for (const s of run.steps) stepIds.add(s.id);
+  if (run.columns) {
+    const st = run.columns.steps;
+    for (let k = 0; k < st.span.length; k++) {
+      if (st.span[k]! >= 0) m.spanHasStep[st.span[k]!] = 1;
+      else stepIds.add(st.id[k] as string);
     }
   }
-  return { rows: [], children, byId, roots };
+  if (stepIds.size) for (let r = 0; r < nSpans; r++) if (!m.spanHasStep[r] && stepIds.has(spanIdAt(cols, r))) m.spanHasStep[r] = 1;
+  const errorIdx = cols.strings.indexOf('error');
+  for (const [t, rows] of traceRows) {
+    const g = i;
+    m.groups.push(`Trace ${cols.strings[t]!.slice(0, 16)}… · ${rows.length} spans`);
+    m.type[g] = 0;
+    m.ref[g] = m.groups.length - 1;
+    m.next[g] = g + rows.length + 1;
+    i++;
+    // subtree ends: the next row at the same or a lower depth
+    const stack: number[] = [];
+    for (const r of rows) {
+      const d = sp.depth[r]! + 1;
+      while (stack.length && m.depth[stack[stack.length - 1]!]! >= d) m.next[stack.pop()!] = i;
+      m.depth[i] = d;
+      m.type[i] = 2;
+      m.ref[i] = r;
+      const a = sp.start[r]!;
+      const b = sp.end[r]!;
+      time(i, a === null ? null : cols.t0 + a, b === null ? null : cols.t0 + b);
+      m.error[i] = sp.status[r] === errorIdx ? 1 : 0;
+      stack.push(i);
+      i++;
+    }
+    for (const j of stack) m.next[j] = i;
+  }
+  if (Number.isFinite(lo)) m.extent = [lo, hi];
+  return m;
 }
 
-/** Flatten the visible rows given the collapsed set. */
-export function visibleRows(tree: Tree, collapsed: Set<string>): WfRow[] {
-  const out: WfRow[] = [];
-  const stack = tree.roots.slice().reverse();
-  while (stack.length) {
-    const id = stack.pop()!;
-    const r = tree.byId.get(id);
-    if (!r) continue;
-    out.push(r);
-    if (!collapsed.has(id)) {
-      const c = tree.children.get(id);
-      if (c) for (let i = c.length - 1; i >= 0; i--) stack.push(c[i]!);
-    }
+/** Row i has rows under it. */
+export function hasChildren(m: WfModel, i: number): boolean {
+  return m.next[i]! > i + 1;
+}
+
+/** The id of row i: a group's, `step:<step id>` or `span:<span id>`. */
+export function rowId(m: WfModel, i: number): string {
+  if (m.type[i] === 0) return m.groups[m.ref[i]!]!.startsWith('Audit') ? '#audit' : `#trace:${m.cols.strings[m.cols.spans.traceId[m.ref[i + 1]!]!]!}`;
+  if (m.type[i] === 1) return `step:${m.steps.idAt(m.ref[i]!)}`;
+  return `span:${spanIdAt(m.cols, m.ref[i]!)}`;
+}
+
+/** Row i as an object. */
+export function rowAt(m: WfModel, i: number): WfRow {
+  const t = m.type[i]!;
+  const start = Number.isNaN(m.start[i]!) ? null : m.start[i]!;
+  const end = Number.isNaN(m.end[i]!) ? null : m.end[i]!;
+  const base = { id: rowId(m, i), depth: m.depth[i]!, start, end, error: m.error[i] === 1, hasChildren: hasChildren(m, i) };
+  if (t === 0) return { ...base, label: m.groups[m.ref[i]!]!, sub: '', start: null, end: null, kind: 'group', group: true, stepId: null };
+  if (t === 1) {
+    const s = m.steps.at(m.ref[i]!)!;
+    return { ...base, label: s.title, sub: s.kind, kind: s.kind, group: false, stepId: s.id, inferred: s.link.inferred };
   }
-  return out;
+  const c = m.cols;
+  const r = m.ref[i]!;
+  const svc = c.spans.service[r]!;
+  return {
+    ...base,
+    label: c.strings[c.spans.name[r]!]!,
+    sub: svc < 0 ? '' : c.strings[svc]!,
+    kind: 'span',
+    group: false,
+    stepId: m.spanHasStep[r] ? spanIdAt(c, r) : null,
+    orphan: orphanRows(c).has(r),
+  };
+}
+
+const orphanSetOf = new WeakMap<RunColumns, Set<number>>();
+function orphanRows(c: RunColumns): Set<number> {
+  let s = orphanSetOf.get(c);
+  if (!s) orphanSetOf.set(c, (s = new Set(c.spans.orphans)));
+  return s;
+}
+
+/** The row of the step with this id (-1: none): an audit step's row, else the row of the span that is it. */
+export function stepRow(m: WfModel, stepId: string): number {
+  for (let i = 0; i < m.n; i++) {
+    if (m.type[i] === 1 && m.steps.idAt(m.ref[i]!) === stepId) return i;
+    if (m.type[i] === 2 && m.spanHasStep[m.ref[i]!] && spanIdAt(m.cols, m.ref[i]!) === stepId) return i;
+  }
+  return -1;
+}
+
+/** The rows shown given the collapsed rows (their subtrees hidden). */
+export function visibleRowIndexes(m: WfModel, collapsed: ReadonlySet<number>): Int32Array {
+  const out = new Int32Array(m.n);
+  let k = 0;
+  for (let i = 0; i < m.n; ) {
+    out[k++] = i;
+    i = collapsed.has(i) ? m.next[i]! : i + 1;
+  }
+  return out.subarray(0, k);
+}
+
+/** Flatten the visible rows given the collapsed row ids (tests, small runs). */
+export function visibleRows(m: WfModel, collapsedIds: ReadonlySet<string> = new Set()): WfRow[] {
+  const collapsed = new Set<number>();
+  if (collapsedIds.size) for (let i = 0; i < m.n; i++) if (collapsedIds.has(rowId(m, i))) collapsed.add(i);
+  return Array.from(visibleRowIndexes(m, collapsed), (i) => rowAt(m, i));
 }
 
 export interface WaterfallHandle {
@@ -174,8 +278,9 @@ export interface WaterfallHandle {
 }
 
 export interface WaterfallProps {
-  steps: Step[];
-  spans: SpanNode[];
+  run: ReconstructedRun;
+  /** the run's steps (shared with the step list) */
+  steps: RunSteps;
   selectedStepId: string | null;
   onSelect: (row: WfRow) => void;
   theme: string;
@@ -185,15 +290,16 @@ export interface WaterfallProps {
   initialRange?: [number, number] | null;
 }
 
-export function Waterfall({ steps, spans, selectedStepId, onSelect, theme, handle, active, initialRange }: WaterfallProps) {
+export function Waterfall({ run, steps, selectedStepId, onSelect, theme, handle, active, initialRange }: WaterfallProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
   const { width, height } = useSize(scroller);
-  const tree = useMemo(() => buildTree(steps, spans), [steps, spans]);
-  const [collapsed, setCollapsed] = useState<Set<string>>(() => new Set());
-  const rows = useMemo(() => visibleRows(tree, collapsed), [tree, collapsed]);
-  const [selRow, setSelRow] = useState<string | null>(null);
-  const [hover, setHover] = useState<{ row: WfRow; x: number; y: number } | null>(null);
+  const model = useMemo(() => buildModel(run, steps), [run, steps]);
+  const [collapsed, setCollapsed] = useState<Set<number>>(() => new Set());
+  /** the visible rows (indexes into the model) */
+  const rows = useMemo(() => visibleRowIndexes(model, collapsed), [model, collapsed]);
+  const [selRow, setSelRow] = useState(-1);
+  const [hover, setHover] = useState<{ row: WfRow; i: number; x: number; y: number } | null>(null);
   const transform = useRef<ZoomTransform>(zoomIdentity);
   const scrollTop = useRef(0);
   const zoomRef = useRef<ZoomBehavior<HTMLCanvasElement, unknown> | null>(null);
@@ -201,23 +307,20 @@ export function Waterfall({ steps, spans, selectedStepId, onSelect, theme, handl
   const initialApplied = useRef(false);
 
   const [t0, t1] = useMemo(() => {
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const r of tree.byId.values()) {
-      if (r.start != null) { lo = Math.min(lo, r.start); (hi = Math.max(hi, r.start)); }
-      if (r.end != null) hi = Math.max(hi, r.end);
-    }
+    const lo = model.extent[0];
+    let hi = model.extent[1];
     if (!Number.isFinite(lo)) return [0, 1];
     if (hi <= lo) hi = lo + 1000;
     const pad = (hi - lo) * 0.02;
     return [lo - pad, hi + pad];
-  }, [tree]);
+  }, [model]);
 
   // keep the selected row in sync with the selected step from outside
   useEffect(() => {
     if (!selectedStepId) return;
-    for (const r of tree.byId.values()) if (r.stepId === selectedStepId) return setSelRow(r.id);
-  }, [selectedStepId, tree]);
+    const i = stepRow(model, selectedStepId);
+    if (i >= 0) setSelRow(i);
+  }, [selectedStepId, model]);
 
   const draw = useCallback(() => {
     const c = canvas.current;
@@ -277,12 +380,13 @@ export function Waterfall({ steps, spans, selectedStepId, onSelect, theme, handl
     }
 
     for (let i = first; i <= last; i++) {
-      const r = rows[i]!;
+      const ri = rows[i]!;
+      const r = rowAt(model, ri);
       const y = AXIS_H + i * ROW_H - top;
-      if (r.id === selRow) {
+      if (ri === selRow) {
         ctx.fillStyle = col.sel;
         ctx.fillRect(0, y, width, ROW_H);
-      } else if (hover?.row.id === r.id) {
+      } else if (hover?.i === ri) {
         ctx.fillStyle = col.hover;
         ctx.fillRect(0, y, width, ROW_H);
       } else if (r.group) {
@@ -298,7 +402,7 @@ export function Waterfall({ steps, spans, selectedStepId, onSelect, theme, handl
       if (r.hasChildren) {
         ctx.fillStyle = col.muted;
         ctx.font = `9px ${font}`;
-        ctx.fillText(collapsed.has(r.id) ? '▶' : '▼', indent - 2, y + ROW_H / 2);
+        ctx.fillText(collapsed.has(ri) ? '▶' : '▼', indent - 2, y + ROW_H / 2);
         ctx.font = `11px ${font}`;
       }
       const lx = indent + 12;
@@ -379,7 +483,7 @@ export function Waterfall({ steps, spans, selectedStepId, onSelect, theme, handl
     ctx.fillStyle = col.fg;
     ctx.font = `600 10px ${font}`;
     ctx.fillText(`${rows.length} rows · t=0 at ${fmtTime(origin)} UTC`, 8, AXIS_H / 2);
-  }, [width, height, rows, selRow, hover, collapsed, t0, t1, theme, initialRange]);  
+  }, [width, height, model, rows, selRow, hover, collapsed, t0, t1, theme, initialRange]);
 
   const schedule = useCallback(() => {
     cancelAnimationFrame(raf.current);
@@ -443,33 +547,36 @@ export function Waterfall({ steps, spans, selectedStepId, onSelect, theme, handl
       if (c && zoomRef.current) select(c).call(zoomRef.current.transform, zoomIdentity);
     },
     collapseAll() {
-      setCollapsed(new Set([...tree.byId.values()].filter((r) => r.hasChildren && !r.group).map((r) => r.id)));
+      const all = new Set<number>();
+      for (let i = 0; i < model.n; i++) if (model.type[i] !== 0 && hasChildren(model, i)) all.add(i);
+      setCollapsed(all);
     },
     expandAll() {
       setCollapsed(new Set());
     },
   }));
 
-  const rowAt = (clientY: number): number => {
+  /** the visible line under a client y (-1 on the axis) */
+  const lineAt = (clientY: number): number => {
     const rect = canvas.current!.getBoundingClientRect();
     const y = clientY - rect.top - AXIS_H + scrollTop.current;
     if (clientY - rect.top < AXIS_H) return -1;
     return Math.floor(y / ROW_H);
   };
 
-  const toggle = (r: WfRow) => {
-    if (!r.hasChildren) return;
+  const toggle = (i: number) => {
+    if (!hasChildren(model, i)) return;
     setCollapsed((s) => {
       const n = new Set(s);
-      if (n.has(r.id)) n.delete(r.id);
-      else n.add(r.id);
+      if (n.has(i)) n.delete(i);
+      else n.add(i);
       return n;
     });
   };
 
-  const select_ = (r: WfRow) => {
-    setSelRow(r.id);
-    onSelect(r);
+  const select_ = (i: number) => {
+    setSelRow(i);
+    onSelect(rowAt(model, i));
   };
 
   const ensureVisible = (i: number) => {
@@ -492,7 +599,7 @@ export function Waterfall({ steps, spans, selectedStepId, onSelect, theme, handl
     select(c).call(zoomRef.current.transform, zoomIdentity.translate(tx, 0).scale(k));
   };
 
-  const selIndex = rows.findIndex((r) => r.id === selRow);
+  const selIndex = rows.indexOf(selRow);
   const totalH = AXIS_H + rows.length * ROW_H;
 
   return (
@@ -515,26 +622,25 @@ export function Waterfall({ steps, spans, selectedStepId, onSelect, theme, handl
           data-rows={rows.length}
           style={{ position: 'sticky', top: 0 }}
           onMouseMove={(e) => {
-            const i = rowAt(e.clientY);
-            const r = i >= 0 ? rows[i] : undefined;
+            const i = lineAt(e.clientY);
+            const ri = i >= 0 && i < rows.length ? rows[i]! : -1;
             const rect = canvas.current!.getBoundingClientRect();
-            if (!r) return hover && setHover(null);
-            if (hover?.row.id !== r.id || Math.abs(hover.x - (e.clientX - rect.left)) > 2) setHover({ row: r, x: e.clientX - rect.left, y: e.clientY - rect.top });
+            if (ri < 0) return hover && setHover(null);
+            if (hover?.i !== ri || Math.abs(hover.x - (e.clientX - rect.left)) > 2) setHover({ row: rowAt(model, ri), i: ri, x: e.clientX - rect.left, y: e.clientY - rect.top });
           }}
           onMouseLeave={() => setHover(null)}
           onClick={(e) => {
-            const i = rowAt(e.clientY);
-            const r = i >= 0 ? rows[i] : undefined;
-            if (!r) return;
+            const i = lineAt(e.clientY);
+            if (i < 0 || i >= rows.length) return;
+            const ri = rows[i]!;
             const rect = canvas.current!.getBoundingClientRect();
             const lx = e.clientX - rect.left;
-            if (r.hasChildren && (lx < 20 + r.depth * 12 || r.group)) toggle(r);
-            else select_(r);
+            if (hasChildren(model, ri) && (lx < 20 + model.depth[ri]! * 12 || model.type[ri] === 0)) toggle(ri);
+            else select_(ri);
           }}
           onDoubleClick={(e) => {
-            const i = rowAt(e.clientY);
-            const r = i >= 0 ? rows[i] : undefined;
-            if (r) zoomToRow(r);
+            const i = lineAt(e.clientY);
+            if (i >= 0 && i < rows.length) zoomToRow(rowAt(model, rows[i]!));
           }}
           onKeyDown={(e) => {
             const cur = selIndex;
@@ -545,19 +651,19 @@ export function Waterfall({ steps, spans, selectedStepId, onSelect, theme, handl
               case 'ArrowDown':
               case 'j': {
                 const n = rows[Math.min(rows.length - 1, cur + 1)];
-                if (n) { select_(n); ensureVisible(Math.min(rows.length - 1, cur + 1)); }
+                if (n !== undefined) { select_(n); ensureVisible(Math.min(rows.length - 1, cur + 1)); }
                 break;
               }
               case 'ArrowUp':
               case 'k': {
                 const n = rows[Math.max(0, cur - 1)];
-                if (n) { select_(n); ensureVisible(Math.max(0, cur - 1)); }
+                if (n !== undefined) { select_(n); ensureVisible(Math.max(0, cur - 1)); }
                 break;
               }
               case 'ArrowLeft':
               case 'ArrowRight': {
                 const r = rows[cur];
-                if (r?.hasChildren && collapsed.has(r.id) === (e.key === 'ArrowRight')) toggle(r);
+                if (r !== undefined && hasChildren(model, r) && collapsed.has(r) === (e.key === 'ArrowRight')) toggle(r);
                 break;
               }
               case 'w':
@@ -577,7 +683,7 @@ export function Waterfall({ steps, spans, selectedStepId, onSelect, theme, handl
                 break;
               case 'Enter': {
                 const r = rows[cur];
-                if (r) zoomToRow(r);
+                if (r !== undefined) zoomToRow(rowAt(model, r));
                 break;
               }
               default:

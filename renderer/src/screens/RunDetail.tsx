@@ -12,6 +12,7 @@ import { VirtualTable, type Column } from '../components/VirtualTable';
 import { CodeView, DiffView, toJsonText } from '../monaco/Editors';
 import { LabelEditor } from '../components/LabelEditor';
 import { basename, errorText, fmtDuration, fmtInt, fmtTime, oneLine } from '../lib/format';
+import { RunSteps, spanCount } from '../../../shared/run-columns';
 
 type SideTab = 'steps' | 'writes' | 'decisions' | 'findings' | 'lineage' | 'labels';
 
@@ -179,12 +180,16 @@ export function RunDetailScreen({ runId, focusStep, active }: { runId: string; f
   const [editing, setEditing] = useState<Label | null>(null);
   const wf = useRef<WaterfallHandle>(null);
 
-  const steps = useMemo(() => (run ? run.steps.slice().sort((a, b) => (a.at ?? 0) - (b.at ?? 0)) : []), [run]);
-  const step = useMemo(() => steps.find((s) => s.id === stepId) ?? null, [steps, stepId]);
+  // every step, in time order (steps without a time first); a large run's span and log steps are read from
+  // its columns, one at a time, as the list and the waterfall show them
+  const runSteps = useMemo(() => (run ? new RunSteps(run) : null), [run]);
+  const step = useMemo(() => (runSteps && stepId ? runSteps.byId(stepId) : null), [runSteps, stepId]);
   const inspected = useFullStep(runId, step);
   const taxonomy = useTaxonomy();
-  const writes = steps.filter((s) => s.write);
-  const decisions = steps.filter((s) => s.decision);
+  // writes and decisions are never column steps: the run's step objects have them all, in order
+  const objects = useMemo(() => (run ? run.steps.slice().sort((a, b) => (a.at ?? 0) - (b.at ?? 0)) : []), [run]);
+  const writes = useMemo(() => objects.filter((s) => s.write), [objects]);
+  const decisions = useMemo(() => objects.filter((s) => s.decision), [objects]);
 
   // open on the first wrong-looking write, else the first write, else nothing
   useEffect(() => {
@@ -195,7 +200,7 @@ export function RunDetailScreen({ runId, focusStep, active }: { runId: string; f
 
   if (loading && !run) return <div className="loading">Rebuilding run {runId}…</div>;
   if (error) return <div className="error-box">{error}</div>;
-  if (!run) return null;
+  if (!run || !runSteps) return null;
 
   const duration = run.startedAt != null && run.endedAt != null ? run.endedAt - run.startedAt : null;
   const stepCols: Array<Column<Step>> = [
@@ -251,7 +256,7 @@ export function RunDetailScreen({ runId, focusStep, active }: { runId: string; f
           <span className="k">duration</span> {fmtDuration(duration)}
         </span>
         <span className="kv">
-          <span className="k">steps</span> {fmtInt(run.steps.length)} <span className="k">spans</span> {fmtInt(run.spans.length)}
+          <span className="k">steps</span> {fmtInt(runSteps.count)} <span className="k">spans</span> {fmtInt(spanCount(run))}
         </span>
         {run.findings.length ? <span className="badge warn">{run.findings.length} findings</span> : <span className="badge ok">complete</span>}
         {run.labels.map((l) => (
@@ -296,8 +301,8 @@ export function RunDetailScreen({ runId, focusStep, active }: { runId: string; f
           </button>
         </div>
         <Waterfall
-          steps={run.steps}
-          spans={run.spans}
+          run={run}
+          steps={runSteps}
           selectedStepId={stepId}
           onSelect={(r) => {
             if (r.stepId) setStepId(r.stepId);
@@ -314,7 +319,7 @@ export function RunDetailScreen({ runId, focusStep, active }: { runId: string; f
           <div className="subtabs" role="tablist">
             {(
               [
-                ['steps', 'Steps', steps.length],
+                ['steps', 'Steps', runSteps.count],
                 ['writes', 'Writes', writes.length],
                 ['decisions', 'Decisions', decisions.length],
                 ['findings', 'Findings', run.findings.length],
@@ -333,14 +338,13 @@ export function RunDetailScreen({ runId, focusStep, active }: { runId: string; f
               <VirtualTable<Step>
                 ariaLabel="Steps"
                 columns={stepCols}
-                rowCount={steps.length}
-                getRow={(i) => steps[i]}
+                rowCount={runSteps.count}
+                getRow={(i) => runSteps.at(i)}
                 rowKey={(s, i) => s?.id ?? i}
                 cursor={cursor}
                 onCursor={(i) => {
                   setCursor(i);
-                  const s = steps[i];
-                  if (s) setStepId(s.id);
+                  if (i >= 0 && i < runSteps.count) setStepId(runSteps.idAt(i));
                 }}
                 onOpen={(_, s) => setStepId(s.id)}
                 isSelected={(s) => s.id === stepId}
