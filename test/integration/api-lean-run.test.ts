@@ -12,6 +12,7 @@ import type { ReconstructedRun, Step } from '../../shared/api';
 import { CasefileService } from '../../electron/core/api/service';
 import { importInProcess } from '../../electron/core/import/apply';
 import { getRun as reconGetRun } from '../../electron/core/recon/index';
+import { apiRunBody } from '../../electron/core/recon/reconstruct';
 import { openDb } from '../../electron/core/store/db';
 import { compactRun, expandRun, LARGE_RUN_ITEMS, RunSteps, spanAt, spanCount, stepCount } from '../../shared/run-columns';
 import { createHttpClient } from '../../shared/http-client';
@@ -205,6 +206,27 @@ describe('getRun of a run with more than 2,000 steps is lean and compact', () =>
     expect(await code(service.getStep('no-such-run', full.steps[0]!.id))).toBe('NOT_FOUND');
     expect(await code(service.getStep(BIG, ''))).toBe('BAD_REQUEST');
     expect(await code(service.getStep(undefined as never, full.steps[0]!.id))).toBe('BAD_REQUEST');
+  });
+
+  it('was built by the derivation (large_runs) and is read from there, with labels and the affected set read live', async () => {
+    const db = openDb(casePath, { readonly: true });
+    try {
+      expect(db.prepare('SELECT run_id FROM large_runs ORDER BY run_id').pluck().all()).toEqual([BIG]);
+      const stored = JSON.parse(db.prepare('SELECT json FROM large_runs WHERE run_id = ?').pluck().get(BIG) as string);
+      expect(stored.labels).toBeUndefined();
+      expect(stored.inAffectedSet).toBeUndefined();
+      // exactly what building it now gives
+      expect(stored).toEqual(JSON.parse(JSON.stringify(apiRunBody(db, BIG))));
+      expect(compact).toEqual({ ...stored, labels: [], inAffectedSet: false });
+    } finally {
+      db.close();
+    }
+    const label = await service.setLabel({ runId: BIG, category: 'other', verdict: 'harmful', note: 'checking liveness', author: 'test' });
+    const again = await service.getRun(BIG);
+    expect(again.labels.map((l) => l.id)).toEqual([label.id]);
+    expect({ ...again, labels: [] }).toEqual(compact);
+    await service.deleteLabel(label.id);
+    expect((await service.getRun(BIG)).labels).toEqual([]);
   });
 
   it('a small run is returned whole', async () => {

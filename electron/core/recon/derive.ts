@@ -10,7 +10,9 @@ import type { Db } from '../store/db';
 import { RunsDeriveStore, type FindingRow } from '../store/runs-derive';
 import { inferDecisionLinks, resolveSharedTraces } from './correlate';
 import { LineageIndex, lineageGraph } from './lineage';
-import { computeRunsSummary, countAllRuns, lineageRecords, setMetaValue, setRunsSummary } from '../store/runs-store';
+import { clearLargeRuns, computeRunsSummary, countAllRuns, largeRunCandidates, lineageRecords, setMetaValue, setRunsSummary, storeLargeRun } from '../store/runs-store';
+import { LARGE_RUN_ITEMS } from '../../../shared/run-columns';
+import { apiRunBody } from './reconstruct';
 import { cacheOverview } from './overview';
 
 export interface DeriveOptions {
@@ -143,6 +145,13 @@ export function deriveRuns(db: Db, opts: DeriveOptions = {}): DeriveResult {
     setMetaValue(db, 'recon.histogram', '');
     cacheOverview(db);
     mark('summary');
+    // large runs in the form getRun returns them, so that opening a 100,000-span trace reads one row
+    clearLargeRuns(db);
+    for (const runId of largeRunCandidates(db, LARGE_RUN_ITEMS)) {
+      const run = apiRunBody(db, runId);
+      if (run) storeLargeRun(db, runId, JSON.stringify(run));
+    }
+    mark('large-runs');
     store.setDerivedSignature(sig);
     store.dropTemps();
     store.commit();

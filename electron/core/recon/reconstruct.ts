@@ -10,6 +10,7 @@ import { diffValues, numericLeaves, scaledFromNote } from '../../../shared/diff'
 import type { Db } from '../store/db';
 import {
   hasRuns,
+  largeRunJson,
   isInAffectedSet,
   provenanceOf,
   recordData,
@@ -783,6 +784,21 @@ export function getRun(db: Db, runId: string): ReconstructedRun {
  * takes a fraction of what getRun takes. The result is exactly compactRun(leanRun(getRun(db, runId))).
  */
 export function getRunForApi(db: Db, runId: string, largeAbove = LARGE_RUN_ITEMS): ReconstructedRun {
+  // a large run was built by the last derivation (large_runs): only what investigators change is read live
+  const stored = largeAbove === LARGE_RUN_ITEMS ? largeRunJson(db, runId) : undefined;
+  if (stored !== undefined) return { ...(JSON.parse(stored) as Omit<ReconstructedRun, 'labels' | 'inAffectedSet'>), labels: runLabels(db, runId), inAffectedSet: isInAffectedSet(db, runId) };
+  return buildRunForApi(db, runId, largeAbove);
+}
+
+/** What derivation stores for a large run (large_runs): its API form without labels and affected-set membership; null when not large. */
+export function apiRunBody(db: Db, runId: string): Omit<ReconstructedRun, 'labels' | 'inAffectedSet'> | null {
+  const run = buildRunForApi(db, runId, LARGE_RUN_ITEMS);
+  if (!run.columns) return null;
+  const { labels: _l, inAffectedSet: _a, ...body } = run;
+  return body;
+}
+
+function buildRunForApi(db: Db, runId: string, largeAbove: number): ReconstructedRun {
   const row = runRow(db, runId) ?? null;
   if (!row && hasRuns(db)) throw new ReconError(`no run ${runId} in this case`);
   const large = (run: ReconstructedRun) => stepCount(run) > largeAbove || spanCount(run) > largeAbove;

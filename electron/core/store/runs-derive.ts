@@ -19,7 +19,7 @@ import { auditHashProblem as sharedAuditHashProblem, FACT_COLUMNS, recordFacts }
 import { sha256Hex as sha256 } from './hash';
 
 /** Bump when the derivation changes: cases derived by an older build are re-derived on open. */
-export const DERIVE_VERSION = 2;
+export const DERIVE_VERSION = 3;
 
 export interface ChainProblem {
   eventId: string | null;

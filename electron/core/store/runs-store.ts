@@ -785,3 +785,28 @@ export function runReadOnlySql(casePath: string, sql: string, rowCap: number): R
     db.close();
   }
 }
+
+// ------------------------------------------------------------------ large runs in API form (migration 005)
+
+/** Runs that may be large (more steps or spans than the threshold), as candidates for large_runs. */
+export function largeRunCandidates(db: Db, threshold: number): string[] {
+  return (db.prepare('SELECT run_id FROM runs WHERE n_steps > ? OR n_spans > ? ORDER BY rid').pluck().all(threshold, threshold) as string[]);
+}
+
+export function storeLargeRun(db: Db, runId: string, json: string): void {
+  db.prepare('INSERT OR REPLACE INTO large_runs(run_id, json) VALUES (?, ?)').run(runId, json);
+}
+
+/** The stored API form of a large run (without labels and affected-set membership), if any. */
+export function largeRunJson(db: Db, runId: string): string | undefined {
+  if (!hasLargeRuns(db)) return undefined;
+  return db.prepare('SELECT json FROM large_runs WHERE run_id = ?').pluck().get(runId) as string | undefined;
+}
+
+export function clearLargeRuns(db: Db): void {
+  if (hasLargeRuns(db)) db.exec('DELETE FROM large_runs');
+}
+
+function hasLargeRuns(db: Db): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'large_runs'").get() !== undefined;
+}

@@ -2,6 +2,7 @@ import * as m001 from './001-initial';
 import * as m002 from './002-runs';
 import * as m003 from './003-labels';
 import * as m004 from './004-lean-records';
+import * as m005 from './005-large-runs';
 
 /** Numbered, append-only. Never edit a shipped migration: add the next number. */
 export const MIGRATIONS: Array<{ version: number; name: string; up: string }> = [
@@ -9,4 +10,5 @@ export const MIGRATIONS: Array<{ version: number; name: string; up: string }> = 
   { version: 2, name: '002-runs', up: m002.up },
   { version: 3, name: '003-labels', up: m003.up },
   { version: 4, name: '004-lean-records', up: m004.up },
+  { version: 5, name: '005-large-runs', up: m005.up },
 ];
