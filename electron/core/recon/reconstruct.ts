@@ -683,16 +683,15 @@ export function assembleRun(ev: RunEvidence): Omit<ReconstructedRun, 'lineage' |
   const parts = assembleParts(ev, false);
   const keyOfSpan = new Map<SpanData, string>(parts.spans.map((s, i) => [s, parts.spanKeys[i]!]));
   return {
-    runId: ev.runId,
-    workflow: parts.workflow,
-    tier: parts.tier,
-    startedAt: parts.startedAt,
-    endedAt: parts.endedAt,
-    modelVersion: parts.modelVersion,
+    ...runHeader(ev, parts),
     steps: parts.items.map((i) => i.step!),
     spans: spanTree(parts.spans, (s) => keyOfSpan.get(s) ?? `span:${s.traceId}:${s.spanId}`),
-    findings: ev.findings,
   };
+}
+
+/** What both assemblies say about the run besides its steps and spans. */
+function runHeader(ev: RunEvidence, parts: ReturnType<typeof assembleParts>) {
+  return { runId: ev.runId, workflow: parts.workflow, tier: parts.tier, startedAt: parts.startedAt, endedAt: parts.endedAt, modelVersion: parts.modelVersion, findings: ev.findings };
 }
 
 /**
@@ -749,15 +748,9 @@ export function assembleCompactRun(ev: RunEvidence): Omit<ReconstructedRun, 'lin
     }
   });
   return {
-    runId: ev.runId,
-    workflow: parts.workflow,
-    tier: parts.tier,
-    startedAt: parts.startedAt,
-    endedAt: parts.endedAt,
-    modelVersion: parts.modelVersion,
+    ...runHeader(ev, parts),
     steps: w.objects,
     spans: [],
-    findings: ev.findings,
     columns: w.columns,
   };
 }
