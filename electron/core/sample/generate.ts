@@ -510,7 +510,7 @@ class Generator {
   // ---------- plan ----------
 
   private plan(i: number): RunPlan {
-    const r = new Rng(mixSeed(this.seed, 1, i));
+    const r = new Rng(mixSeed(this.seed, 1, i), i + 1);
     const nominal = this.nominalStartUs(i);
     const startUs = Math.max(nominal, this.lastStartUs + 1);
     this.lastStartUs = startUs;
@@ -1604,7 +1604,7 @@ class Generator {
   }
 
   private runIdFor(i: number): string {
-    const r = new Rng(mixSeed(this.seed, 1, i));
+    const r = new Rng(mixSeed(this.seed, 1, i), i + 1);
     return `run_${r.ulid(Math.floor(this.nominalStartUs(i) / MS))}`;
   }
 
