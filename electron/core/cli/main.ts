@@ -75,6 +75,7 @@ export const COMMANDS: Record<string, Command> = {
       const started = Date.now();
       const tty = process.stderr.isTTY && !v.quiet;
       const r = await importIntoCase(String(v.case), pos, {
+        inThisThread: true,
         signal: ac.signal,
         onProgress: (p: ImportProgress) => {
           const now = Date.now();

@@ -2,10 +2,13 @@ import { Worker } from 'node:worker_threads';
 import { resolve } from 'node:path';
 import type { ImportProgress, ImportResult } from '../../../shared/import-types';
 import { distFile } from '../workers/locate';
+import { runWriter } from './writer';
 
 export interface ImportOptions {
   onProgress?: (p: ImportProgress) => void;
   signal?: AbortSignal;
+  /** write on this thread (the CLI: its main thread is free) instead of a writer worker */
+  inThisThread?: boolean;
 }
 
 /**
@@ -14,6 +17,18 @@ export interface ImportOptions {
  * consistent (the source being written is rolled back, earlier ones stay).
  */
 export function importIntoCase(casePath: string, inputs: string[], opts: ImportOptions = {}): Promise<ImportResult> {
+  if (opts.inThisThread) {
+    return new Promise((resolvePromise, reject) => {
+      runWriter(resolve(casePath), inputs.map((i) => resolve(i)), {
+        progress: (p) => opts.onProgress?.(p),
+        result: resolvePromise,
+        onCancel: (cancel) => {
+          if (opts.signal?.aborted) queueMicrotask(cancel);
+          else opts.signal?.addEventListener('abort', cancel, { once: true });
+        },
+      }).catch(reject);
+    });
+  }
   return new Promise((resolvePromise, reject) => {
     const w = new Worker(distFile('import-worker.cjs'), { workerData: { casePath: resolve(casePath), inputs: inputs.map((i) => resolve(i)) }, resourceLimits: { maxYoungGenerationSizeMb: 16 } });
     let settled = false;

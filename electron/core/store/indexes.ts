@@ -21,9 +21,17 @@ export function dropBulkIndexes(db: Db): void {
 export function ensureBulkIndexes(db: Db): void {
   const have = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").all() as Array<{ name: string }>).map((r) => r.name));
   if (BULK_INDEXES.every((ix) => have.has(ix.name))) return;
-  db.transaction(() => {
-    for (const ix of BULK_INDEXES) db.exec(ix.sql);
-    db.prepare("DELETE FROM meta WHERE key = 'bulk_import'").run();
-  })();
+  // the sorts of CREATE INDEX spill to temporary files: to disk, not memory (temp_store MEMORY would keep the
+  // whole sort of a large import in RSS: +160 MB at 2.8 M records)
+  const tempStore = db.pragma('temp_store', { simple: true }) as number;
+  db.pragma('temp_store = FILE');
+  try {
+    db.transaction(() => {
+      for (const ix of BULK_INDEXES) db.exec(ix.sql);
+      db.prepare("DELETE FROM meta WHERE key = 'bulk_import'").run();
+    })();
+  } finally {
+    db.pragma(`temp_store = ${tempStore}`);
+  }
   db.exec('ANALYZE');
 }
