@@ -85,4 +85,39 @@ describe('crash safety: kill -9 during import leaves a case that opens, passes i
       expect(c).toEqual(reference);
     }, 300_000);
   }
+
+  it('Ctrl-C (SIGINT) cancels: exit 130, the source being written is rolled back, earlier ones stay, re-import completes', async () => {
+    const casePath = join(dir, 'interrupted.casefile');
+    const child = cliAsync(['import', bundle, '--case', casePath, '--json']);
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    // wait until the first source is committed, then interrupt
+    await new Promise<void>((resolve) => {
+      const t = setInterval(() => {
+        let committed = 0;
+        try {
+          committed = existsSync(casePath) ? counts(casePath).sources : 0;
+        } catch {
+          // the case is still being created (no tables yet)
+        }
+        if (committed >= 1) {
+          clearInterval(t);
+          resolve();
+        }
+      }, 50);
+    });
+    child.kill('SIGINT');
+    const code = await new Promise((r) => child.once('exit', r));
+    expect(code).toBe(130);
+    const result = JSON.parse(out);
+    expect(result.cancelled).toBe(true);
+    const after = counts(casePath);
+    expect(after.integrity).toEqual(['ok']);
+    expect(after.sources).toBeGreaterThanOrEqual(1);
+    expect(after.sources).toBeLessThan(4);
+    expect(after.records).toBe(after.sources * 40_000); // whole files only
+    const again = cliJson(['import', bundle, '--case', casePath]);
+    expect(again.code).toBe(0);
+    expect(counts(casePath)).toEqual(reference);
+  }, 300_000);
 });
