@@ -246,6 +246,16 @@ export type Emit =
 // ---------- small pure helpers shared by importers and readers ----------
 
 /** Normalize a hex id (trace or span) to lowercase and the given width, left-padding with zeros. Returns null when not hex. */
+/** The value at a path of object keys (undefined where a step is not an object). */
+export function getPath(o: unknown, ...path: string[]): unknown {
+  let cur = o;
+  for (const k of path) {
+    if (typeof cur !== 'object' || cur === null || Array.isArray(cur)) return undefined;
+    cur = (cur as Record<string, unknown>)[k];
+  }
+  return cur;
+}
+
 export function normalizeHexId(id: unknown, width: 32 | 16): string | null {
   if (typeof id !== 'string' || id.length === 0) return null;
   const s = id.toLowerCase();

@@ -10,6 +10,7 @@
  * or null values NULL. Pure: the caller passes SHA-256 (for the audit event's own hash check).
  */
 import { auditEventHash, type Sha256Hex } from './audit';
+import { getPath } from './model';
 
 /** Column order of a facts row (record_facts, after its id). */
 export const FACT_COLUMNS = [
@@ -44,14 +45,7 @@ function sqlText(v: unknown): string | null {
   return s === null ? null : String(s);
 }
 
-function get(o: unknown, ...path: string[]): unknown {
-  let cur = o;
-  for (const k of path) {
-    if (!isObj(cur)) return undefined;
-    cur = cur[k];
-  }
-  return cur;
-}
+const get = getPath;
 
 const first = (...vals: unknown[]): FactValue => {
   for (const v of vals) {

@@ -266,7 +266,8 @@ export function spanAt(c: RunColumns, i: number): SpanNode {
 }
 
 const orphanSets = new WeakMap<RunColumns, Set<number>>();
-function orphanSet(c: RunColumns): Set<number> {
+/** The span rows whose parent is not in the trace (built once per run). */
+export function orphanSet(c: RunColumns): Set<number> {
   let s = orphanSets.get(c);
   if (!s) orphanSets.set(c, (s = new Set(c.spans.orphans)));
   return s;

@@ -9,7 +9,7 @@ import { scaleLinear } from 'd3-scale';
 import { select } from 'd3-selection';
 import { zoom as d3zoom, zoomIdentity, type ZoomBehavior, type ZoomTransform } from 'd3-zoom';
 import type { ReconstructedRun, RunColumns } from '../../../shared/api';
-import { compactRun, RunSteps, spanIdAt } from '../../../shared/run-columns';
+import { compactRun, orphanSet, RunSteps, spanIdAt } from '../../../shared/run-columns';
 import { cssVar, useSize } from './useSize';
 import { fmtDuration, fmtTime } from '../lib/format';
 
@@ -232,15 +232,8 @@ export function rowAt(m: WfModel, i: number): WfRow {
     kind: 'span',
     group: false,
     stepId: m.spanHasStep[r] ? spanIdAt(c, r) : null,
-    orphan: orphanRows(c).has(r),
+    orphan: orphanSet(c).has(r),
   };
-}
-
-const orphanSetOf = new WeakMap<RunColumns, Set<number>>();
-function orphanRows(c: RunColumns): Set<number> {
-  let s = orphanSetOf.get(c);
-  if (!s) orphanSetOf.set(c, (s = new Set(c.spans.orphans)));
-  return s;
 }
 
 /** The row of the step with this id (-1: none): an audit step's row, else the row of the span that is it. */

@@ -19,7 +19,7 @@
  * A patch with no matching post still becomes a span, flagged `langsmith.patch_only: true`.
  */
 import type { Attributes, Emit, GenAiInfo, Locator, SpanData } from '../../../../shared/model';
-import { isoToUs } from '../../../../shared/model';
+import { getPath, isoToUs } from '../../../../shared/model';
 import { MAX_GENAI_TEXT, clip } from './genai';
 import type { FormatHandler, Sniff, SniffResult, Unit } from './types';
 import { subLocator } from './types';
@@ -112,14 +112,7 @@ function firstNumber(...vs: unknown[]): number | undefined {
   return undefined;
 }
 
-function get(o: unknown, ...path: string[]): unknown {
-  let cur = o;
-  for (const p of path) {
-    if (!isObj(cur)) return undefined;
-    cur = cur[p];
-  }
-  return cur;
-}
+const get = getPath;
 
 function completionText(outputs: unknown): string | undefined {
   // LangChain LLM results: {generations: [[{text, message}]]}
