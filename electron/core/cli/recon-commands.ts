@@ -34,6 +34,21 @@ function openCase(p: string): Db {
   return db;
 }
 
+/** Opens the case for a command that looks runs up: an unknown run is exit 1 with its message, not a crash. */
+function withRunLookup(p: string, fn: (db: Db) => void): number {
+  const db = openCase(p);
+  try {
+    fn(db);
+    return 0;
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'NOT_FOUND') throw e;
+    process.stderr.write(`casefile: ${(e as Error).message}\n`);
+    return 1;
+  } finally {
+    db.close();
+  }
+}
+
 const iso = (us: number | null | undefined) => (us == null ? '—' : usToIso(us).replace(/(\.\d{3})\d{3}Z$/, '$1Z'));
 
 function table(rows: string[][]): string {
@@ -190,21 +205,12 @@ export const RECON_COMMANDS: Record<string, Command> = {
     async run(pos, v) {
       const p = casePath(pos[0]);
       if (!pos[1]) throw new CliUsage('missing <run-id>');
-      const db = openCase(p);
-      try {
-        const run = getRun(db, pos[1]);
+      const runId = pos[1];
+      return withRunLookup(p, (db) => {
+        const run = getRun(db, runId);
         if (v.json) out(JSON.stringify(run));
         else printRun(run);
-        return 0;
-      } catch (e) {
-        if ((e as { code?: string }).code === 'NOT_FOUND') {
-          process.stderr.write(`casefile: ${(e as Error).message}\n`);
-          return 1;
-        }
-        throw e;
-      } finally {
-        db.close();
-      }
+      });
     },
   },
   diff: {
@@ -214,21 +220,12 @@ export const RECON_COMMANDS: Record<string, Command> = {
     async run(pos, v) {
       const p = casePath(pos[0]);
       if (!pos[1] || !pos[2]) throw new CliUsage('give two run ids');
-      const db = openCase(p);
-      try {
-        const d = diffRuns(db, pos[1], pos[2]);
+      const [a, b] = [pos[1], pos[2]];
+      return withRunLookup(p, (db) => {
+        const d = diffRuns(db, a, b);
         if (v.json) out(JSON.stringify(d));
         else printDiff(d);
-        return 0;
-      } catch (e) {
-        if ((e as { code?: string }).code === 'NOT_FOUND') {
-          process.stderr.write(`casefile: ${(e as Error).message}\n`);
-          return 1;
-        }
-        throw e;
-      } finally {
-        db.close();
-      }
+      });
     },
   },
   sql: {
