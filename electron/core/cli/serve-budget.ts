@@ -83,7 +83,7 @@ export const SERVE_BUDGET_COMMANDS: Record<string, Command> = {
           err('casefile serve: no case given — generating and importing the built-in sample incident…');
           let last = 0;
           const off = service.on('import', (e) => {
-            if (e.progress && Date.now() - last > 1000) {
+            if (e.progress && e.progress.records > 0 && Date.now() - last > 1000) {
               last = Date.now();
               err(`  import: ${e.progress.records} records, ${e.progress.sourcesDone} files`);
             }
@@ -92,7 +92,8 @@ export const SERVE_BUDGET_COMMANDS: Record<string, Command> = {
           const end = await service.waitForJob(job.jobId);
           off();
           if (end.error || !end.result || end.result.cancelled) throw new Error(`the sample could not be opened: ${end.error ?? 'cancelled'}`);
-          err(`casefile serve: sample case ${job.casePath} (${end.result.totals.runs} runs)`);
+          const records = end.result.sources.reduce((n, s) => n + s.stored, 0);
+          err(`casefile serve: sample case ${job.casePath} (${end.result.sources.length} files, ${records} records, ${end.result.totals.runs} runs)`);
         }
       } catch (e) {
         await service.close();
