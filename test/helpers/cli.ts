@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { afterAll } from 'vitest';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,17 +36,18 @@ export function cliAsync(args: string[]) {
 }
 
 const made: string[] = [];
-let cleanupHooked = false;
 
-/** A fresh temporary folder, removed when the test process exits (set CASEFILE_KEEP_TEST_TMP=1 to keep it). */
+// Each test file loads this module afresh (isolated workers): remove its temporary folders when the file is
+// done. (Set CASEFILE_KEEP_TEST_TMP=1 to keep them.) A process 'exit' handler would not do: the test
+// workers are ended by a signal.
+afterAll(() => {
+  if (process.env.CASEFILE_KEEP_TEST_TMP) return;
+  for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+/** A fresh temporary folder, removed when the test file is done. */
 export function tempDir(prefix = 'casefile-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   made.push(dir);
-  if (!cleanupHooked && !process.env.CASEFILE_KEEP_TEST_TMP) {
-    cleanupHooked = true;
-    process.on('exit', () => {
-      for (const d of made) rmSync(d, { recursive: true, force: true });
-    });
-  }
   return dir;
 }
