@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import { parse as parseYaml } from 'yaml';
+import { Rng } from '../../electron/core/sample/rng';
 import { generateSample, RICH_RUNS, type SampleSummary } from '../../electron/core/sample/generate';
 import { canonicalJson, FORMAT_NAMES, normalizeHexId } from '../../shared/model';
 import auditSchema from '../../shared/schema/casefile-audit.schema.json';
@@ -629,5 +630,22 @@ describe('sample generator: when scale mode starts', () => {
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe('sample ids: salted per run', () => {
+  it('two Rngs whose streams coincide still draw different ids when their salts differ; the same salt repeats exactly', () => {
+    // mulberry32 adds a constant to its state per draw: the stream of seed s, one draw later, IS the stream of s + C
+    const C = 0x6d2b79f5;
+    const a = new Rng(12345, 1);
+    a.u32(); // a is now where a fresh Rng(12345 + C) starts
+    const b = new Rng((12345 + C) >>> 0, 2);
+    expect(a.u32()).toBe(b.u32()); // the streams coincide…
+    expect(a.uuid4()).not.toBe(b.uuid4()); // …the ids do not
+    expect(a.hexId(32)).not.toBe(b.hexId(32));
+    expect(a.ulid(1_760_000_000_000)).not.toBe(b.ulid(1_760_000_000_000));
+    const c = new Rng(777, 5);
+    const d = new Rng(777, 5);
+    expect([c.uuid4(), c.hexId(16), c.ulid(1)]).toEqual([d.uuid4(), d.hexId(16), d.ulid(1)]);
   });
 });

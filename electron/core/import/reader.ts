@@ -208,10 +208,6 @@ export class RowBatch {
   quarantine: QuarantineRow[] = [];
   skips: SkipRow[] = [];
 
-  get size(): number {
-    return this.records.length + this.quarantine.length + this.skips.length;
-  }
-
   /** A frame error, or the emits of the handler for one unit. */
   addItem(handler: FormatHandler, item: FrameItem): void {
     if (isFrameError(item)) {

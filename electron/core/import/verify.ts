@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { AuditEvent } from '../../../shared/model';
 import { auditEventHash } from '../../../shared/audit';
 import { openDb } from '../store/db';
+import { sha256Hex } from '../store/hash';
 import { CaseQueries } from '../store/case-queries';
 import { enumerateInput } from './bundle';
 import { checkManifests } from './manifest';
@@ -34,9 +35,6 @@ export interface VerifyResult {
   manifest: string[];
 }
 
-export function sha256Hex(s: string): string {
-  return createHash('sha256').update(s).digest('hex');
-}
 
 /** The audit hash-chain rule (docs/formats.md, shared/audit.ts) with Node's SHA-256. */
 export function computeAuditHash(ev: AuditEvent): string {

@@ -5,11 +5,12 @@
  * derived from a seeded PRNG and a fixed base time: the same seed gives a byte-identical bundle.
  * Above RICH_RUNS runs, scale mode writes most runs lean (isRich / emitLean; docs/bundles.md "Scale data").
  */
-import crypto, { createHash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { AuditEventType, FormatName } from '../../../shared/model';
 import { CalendarQueue, FileSink } from './sinks';
+import { sha256Hex } from '../store/hash';
 import { Rng, mixSeed } from './rng';
 import {
   type Attr,
@@ -265,11 +266,6 @@ function round2(n: number): number {
   return Math.round(n * 100) / 100;
 }
 
-/** crypto.hash (Node ≥ 20.12) is a one-shot digest, markedly faster than createHash for small inputs. */
-const oneShot = (crypto as unknown as { hash?: (alg: string, data: string, enc: 'hex') => string }).hash;
-function sha256hex(s: string): string {
-  return oneShot ? oneShot('sha256', s, 'hex') : createHash('sha256').update(s).digest('hex');
-}
 
 /** Dynamic typed arrays for the replay (8–13 bytes per run, the only per-run state kept). */
 /** Policy reason codes that mean a run reached a policy boundary (as Casefile's SLI definitions read them). */
@@ -1254,7 +1250,7 @@ class Generator {
         seq++;
         continue;
       }
-      const hash = sha256hex(`${prev ?? ''}\n${line0}`);
+      const hash = sha256Hex(`${prev ?? ''}\n${line0}`);
       let line = `${line0.slice(0, -1)},"hash":"${hash}"}`;
       if (p.plant === 'HASH_CHAIN_BROKEN' && p.variant === 'hash mismatch' && d.type === 'input') {
         line = line.split(p.email).join('[REDACTED:email]');

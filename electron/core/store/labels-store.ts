@@ -9,10 +9,10 @@
  * removed row or a labels row that no longer matches its last logged state is reported.
  */
 import { existsSync, renameSync, rmSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import type { Label, LabelHistoryEntry, LabelInput, Postmortem, Verdict } from '../../../shared/api';
 import { canonicalJson } from '../../../shared/model';
 import type { Db } from './db';
+import { sha256Hex } from './hash';
 import { refreshHarmful } from './runs-derive';
 
 export const VERDICTS: readonly Verdict[] = ['harmful', 'benign', 'unsure'];
@@ -44,7 +44,7 @@ export class StaleRevisionError extends LabelStoreError {
   }
 }
 
-const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
+const sha256 = sha256Hex;
 const nowIso = () => new Date().toISOString();
 
 interface LabelRow {

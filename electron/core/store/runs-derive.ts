@@ -15,7 +15,7 @@
  */
 import type { Db } from './db';
 import { guessLanguage } from '../../../shared/sli';
-import { auditHashProblem as sharedAuditHashProblem, FACT_COLUMNS, recordFacts } from '../../../shared/record-facts';
+import { FACT_COLUMNS, recordFacts } from '../../../shared/record-facts';
 import { sha256Hex as sha256 } from './hash';
 
 /** Bump when the derivation changes: cases derived by an older build are re-derived on open. */
@@ -49,11 +49,6 @@ export interface LinkRow {
 }
 
 // ----------------------------------------------------------------------------------------------- JS functions
-
-/** The content check of one audit event (its own hash against its content), or null when fine / unhashed. */
-export function auditHashProblem(data: string): string | null {
-  return sharedAuditHashProblem(data, sha256);
-}
 
 interface ChainEv {
   id: number;

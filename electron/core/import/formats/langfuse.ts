@@ -25,12 +25,12 @@
  * becomes its own root span of kind 'TRACE' (span id: first 16 hex of sha256("langfuse-trace:" + trace
  * id)), timed from trace.timestamp and trace.latency, parent of the top-level observations.
  */
-import { createHash } from 'node:crypto';
 import type { AttrValue, Attributes, Emit, GenAiInfo, NormalizedRecord, SpanData } from '../../../../shared/model';
 import { isoToUs } from '../../../../shared/model';
 import { MAX_GENAI_TEXT, clip, genaiFromAttributes, runIdFromAttributes, sessionIdFromAttributes, spanSearchText } from './genai';
 import type { FormatHandler, Sniff, SniffResult, Unit } from './types';
 import { subLocator } from './types';
+import { sha256Hex } from '../../store/hash';
 
 type Obj = Record<string, unknown>;
 
@@ -44,9 +44,7 @@ export function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-export function sha256Hex(s: string): string {
-  return createHash('sha256').update(s, 'utf8').digest('hex');
-}
+export { sha256Hex };
 
 /**
  * A W3C-shaped hex id for a foreign id: the id itself when it is already `width` hex digits (lower-cased,
