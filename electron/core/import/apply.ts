@@ -1,5 +1,5 @@
 import type { ImportProgress, ImportResult, ImportedSource } from '../../../shared/import-types';
-import { openDb, type Db } from '../store/db';
+import { beginExclusiveJournal, endExclusiveJournal, openDb, type Db } from '../store/db';
 import { CaseQueries } from '../store/case-queries';
 import { ImportStore, type SourceRow } from '../store/import-store';
 import { readInputs, type ReaderMsg } from './reader';
@@ -92,9 +92,13 @@ export class ImportApplier {
   /** Inputs larger than this are imported with secondary indexes dropped and rebuilt once at the end. */
   static readonly BULK_THRESHOLD = 64 * 1024 * 1024;
   private bulk = false;
+  private rollbackJournal = false;
 
   startBulkIfLarge(inputBytes: number): void {
     if (inputBytes < ImportApplier.BULK_THRESHOLD) return;
+    // a new case (no evidence yet, so nobody reads it): a rollback journal while this import is its only
+    // connection (store/db.ts), back to WAL at the end
+    if (this.store.isEmpty()) this.rollbackJournal = beginExclusiveJournal(this.db);
     this.store.enterBulkMode();
     this.bulk = true;
   }
@@ -116,6 +120,10 @@ export class ImportApplier {
       ensureRuns(this.db, { onPhase: (name, ms) => (derivePhases[name] = ms) });
     } catch (e) {
       this.errors.push(`run reconstruction failed: ${(e as Error).message}`);
+    }
+    if (this.rollbackJournal) {
+      endExclusiveJournal(this.db);
+      this.rollbackJournal = false;
     }
     const t2 = performance.now();
     return {

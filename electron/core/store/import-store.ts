@@ -126,6 +126,11 @@ export class ImportStore {
     ensureBulkIndexes(this.db);
   }
 
+  /** No source has been imported into this case yet. */
+  isEmpty(): boolean {
+    return !this.db.prepare('SELECT 1 FROM sources LIMIT 1').get();
+  }
+
   /** SHA-256 of every source already complete in the case. */
   knownHashes(): Set<string> {
     return new Set((this.db.prepare("SELECT sha256 FROM sources WHERE status = 'complete'").all() as Array<{ sha256: string }>).map((r) => r.sha256));
