@@ -30,9 +30,10 @@ export class ImportApplier {
         break;
       case 'rows':
         if (m.records.length) this.store.writeRecords(m.records);
+        if (m.packed) this.store.writePacked(m.packed);
         if (m.quarantine.length) this.store.writeQuarantine(m.quarantine);
         if (m.skips.length) this.store.writeSkips(m.skips);
-        this.records += m.records.length;
+        this.records += m.records.length + (m.packed?.count ?? 0);
         this.quarantined += m.quarantine.length;
         this.skipped += m.skips.length;
         break;

@@ -9,11 +9,13 @@ import { HANDLERS, detectDocumentFormat } from './registry';
 import { buildSniff, SNIFF_BYTES } from './sniff';
 import { recordFacts } from '../../../shared/record-facts';
 import { sha256Hex } from '../store/hash';
+import { packRecords, type PackedRecords } from '../store/packed-rows';
 
 /** Messages from the reader (parse side) to the writer (store side). */
 export type ReaderMsg =
   | { t: 'begin'; info: SourceInfo }
-  | { t: 'rows'; records: RecordRow[]; quarantine: QuarantineRow[]; skips: SkipRow[] }
+  /** records as arrays, or (from a parse worker) packed for the trip to the writer (packed-rows.ts) */
+  | { t: 'rows'; records: RecordRow[]; packed?: PackedRecords; quarantine: QuarantineRow[]; skips: SkipRow[] }
   | { t: 'document'; format: FormatName; text: string }
   /** blocks: how many line blocks of this source went to the parse workers (parallel mode) */
   | { t: 'end'; sha256: string; size: number; error?: string; blocks?: number }
@@ -255,4 +257,10 @@ export function parseLineBlock(format: FormatName, block: LineBlock): Extract<Re
   const batch = new RowBatch();
   for (const item of blockItems(block)) batch.addItem(handler, item);
   return batch.take();
+}
+
+/** parseLineBlock with the records packed for posting to the writer. */
+export function parseLineBlockPacked(format: FormatName, block: LineBlock): Extract<ReaderMsg, { t: 'rows' }> {
+  const m = parseLineBlock(format, block);
+  return { t: 'rows', records: [], packed: packRecords(m.records), quarantine: m.quarantine, skips: m.skips };
 }

@@ -3,6 +3,7 @@ import type { Statement } from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { dropBulkIndexes, ensureBulkIndexes } from './indexes';
 import { FACT_COLUMNS, type FactsRow } from '../../../shared/record-facts';
+import { forEachPacked, type PackedRecords } from './packed-rows';
 
 /** A record ready to insert, as produced by the reader worker (compact, already serialized). */
 export type RecordRow = [
@@ -151,32 +152,40 @@ export class ImportStore {
 
   writeRecords(rows: RecordRow[]): void {
     const cur = this.mustCurrent();
+    for (const row of rows) this.writeRecord(cur, row);
+  }
+
+  /** Rows packed by a parse worker (electron/core/import/packed-rows.ts), read back one at a time. */
+  writePacked(p: PackedRecords): void {
+    const cur = this.mustCurrent();
+    forEachPacked(p, (row) => this.writeRecord(cur, row));
+  }
+
+  private writeRecord(cur: NonNullable<ImportStore['current']>, row: RecordRow): void {
     const st = this.st;
-    for (const row of rows) {
-      cur.counts.recordsIn++;
-      const [kind, key, runId, traceId, spanId, parent, ts, endTs, name, data, line, path, facts] = row;
-      // the record and its first provenance in one row (migration 004)
-      const res = st.insertRecord.run(kind, key, runId, traceId, spanId, parent, ts, endTs, name, data, cur.id, line, path);
-      if (res.changes === 1) {
-        if (facts) st.insertFacts.run(res.lastInsertRowid, ...facts);
-        cur.counts.stored++;
-        continue;
-      }
-      // Same identity already in the case.
-      const existing = st.findRecord.get(key) as { id: number; data: string };
-      const sameSource = st.provInSource.get(existing.id, cur.id) as { line: number | null; path: string | null } | undefined;
-      // What this source said the first time it gave this identity (the stored data may come from another file).
-      const ownEarlier = sameSource ? (cur.seenHere.get(key) ?? digest(existing.data)) : undefined;
-      if (!sameSource) cur.seenHere.set(key, digest(data));
-      if (sameSource && ownEarlier !== digest(data)) {
-        const where = sameSource.line != null ? `line ${sameSource.line}` : (sameSource.path ?? 'earlier');
-        this.quarantineOne(line, path, `duplicate id ${key}: already read at ${where} of this file with different content`, data, false);
-        continue;
-      }
-      st.insertProv.run(existing.id, cur.id, line, path);
+    cur.counts.recordsIn++;
+    const [kind, key, runId, traceId, spanId, parent, ts, endTs, name, data, line, path, facts] = row;
+    // the record and its first provenance in one row (migration 004)
+    const res = st.insertRecord.run(kind, key, runId, traceId, spanId, parent, ts, endTs, name, data, cur.id, line, path);
+    if (res.changes === 1) {
+      if (facts) st.insertFacts.run(res.lastInsertRowid, ...facts);
       cur.counts.stored++;
-      cur.counts.duplicates++;
+      return;
     }
+    // Same identity already in the case.
+    const existing = st.findRecord.get(key) as { id: number; data: string };
+    const sameSource = st.provInSource.get(existing.id, cur.id) as { line: number | null; path: string | null } | undefined;
+    // What this source said the first time it gave this identity (the stored data may come from another file).
+    const ownEarlier = sameSource ? (cur.seenHere.get(key) ?? digest(existing.data)) : undefined;
+    if (!sameSource) cur.seenHere.set(key, digest(data));
+    if (sameSource && ownEarlier !== digest(data)) {
+      const where = sameSource.line != null ? `line ${sameSource.line}` : (sameSource.path ?? 'earlier');
+      this.quarantineOne(line, path, `duplicate id ${key}: already read at ${where} of this file with different content`, data, false);
+      return;
+    }
+    st.insertProv.run(existing.id, cur.id, line, path);
+    cur.counts.stored++;
+    cur.counts.duplicates++;
   }
 
   writeQuarantine(rows: QuarantineRow[]): void {

@@ -6,7 +6,7 @@
 import { workerData, type MessagePort } from 'node:worker_threads';
 import type { FormatName } from '../../../shared/model';
 import type { LineBlock } from '../import/framing';
-import { parseLineBlock } from '../import/reader';
+import { parseLineBlockPacked } from '../import/reader';
 import { osThreadId } from './thread-cpu';
 
 export interface BlockJob {
@@ -24,7 +24,7 @@ blocksIn.on('message', (job: BlockJob) => {
   const b = job.block;
   const block: LineBlock = 'error' in b ? b : { buf: Buffer.from(b.buf.buffer, b.buf.byteOffset, b.buf.byteLength), firstLine: b.firstLine, lines: b.lines };
   try {
-    rowsOut.postMessage({ src: job.src, seq: job.seq, rows: parseLineBlock(job.format, block) });
+    rowsOut.postMessage({ src: job.src, seq: job.seq, rows: parseLineBlockPacked(job.format, block) });
   } catch (e) {
     rowsOut.postMessage({ src: job.src, seq: job.seq, crash: (e as Error).stack ?? String(e) });
   }
