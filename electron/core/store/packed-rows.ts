@@ -117,7 +117,7 @@ export function forEachPacked(p: PackedRecords, each: (row: RecordRow) => void):
   }
 }
 
-/** Unpacked copies (tests, and the writer's rare slow path). */
+/** Unpacked copies of the rows (tests). */
 export function unpackRecords(p: PackedRecords): RecordRow[] {
   const out: RecordRow[] = [];
   forEachPacked(p, (r) => out.push([...r.slice(0, 12), r[12] ? [...r[12]] : null] as unknown as RecordRow));
