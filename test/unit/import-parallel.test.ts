@@ -72,9 +72,20 @@ describe('splitLines + blockItems = frameLines', () => {
   });
 });
 
+/** The packer, and an unpacker that copies each row the writer would see (forEachPacked reuses its arrays). */
+async function packing() {
+  const { packRecords, forEachPacked } = await import('../../electron/core/store/packed-rows');
+  const unpackRecords = (p: Parameters<typeof forEachPacked>[0]) => {
+    const out: unknown[] = [];
+    forEachPacked(p, (r) => out.push([...r.slice(0, 12), r[12] ? [...r[12]] : null]));
+    return out;
+  };
+  return { packRecords, unpackRecords };
+}
+
 describe('packed record rows (parse worker → writer)', () => {
   it('round-trip every field exactly, through structured clone, as the rows of a real block parse to', async () => {
-    const { packRecords, unpackRecords } = await import('../../electron/core/store/packed-rows');
+    const { packRecords, unpackRecords } = await packing();
     const { parseLineBlock } = await import('../../electron/core/import/reader');
     const { FACT_COLUMNS } = await import('../../shared/record-facts');
     const { serialize, deserialize } = await import('node:v8');
@@ -101,7 +112,7 @@ describe('packed record rows (parse worker → writer)', () => {
 
 describe('packed record rows in pieces', () => {
   it('fields of every size, across piece boundaries, come back exactly', async () => {
-    const { packRecords, unpackRecords } = await import('../../electron/core/store/packed-rows');
+    const { packRecords, unpackRecords } = await packing();
     const rows = [];
     for (let i = 0; i < 400; i++) {
       const big = 'x'.repeat((i * 997) % 40_000);
