@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { dropBulkIndexes, ensureBulkIndexes } from './indexes';
 import { FACT_COLUMNS, type FactsRow } from '../../../shared/record-facts';
 import { forEachPacked, type PackedRecords } from './packed-rows';
+import { AuditPartBuilder, PART_COLUMNS } from '../../../shared/audit-parts';
 
 /** A record ready to insert, as produced by the reader worker (compact, already serialized). */
 export type RecordRow = [
@@ -62,6 +63,7 @@ export interface SourceRow {
 }
 
 const MAX_RAW = 64 * 1024;
+const H_BAD = FACT_COLUMNS.indexOf('h_bad');
 
 function digest(s: string): string {
   return createHash('sha1').update(s).digest('base64');
@@ -85,7 +87,12 @@ export class ImportStore {
     completeBySha: Statement;
     addAlias: Statement;
     insertDocument: Statement;
+    insertPart: Statement;
+    insertHashBad: Statement;
+    toText: Statement;
   };
+  /** per-run partial aggregates of the audit events being stored (migration 006) */
+  private readonly parts: AuditPartBuilder;
   private current: { id: number; counts: SourceCounts; seenHere: Map<string, string> } | null = null;
 
   constructor(private readonly db: Db) {
@@ -110,7 +117,12 @@ export class ImportStore {
       completeBySha: db.prepare("SELECT * FROM sources WHERE sha256 = ? AND status = 'complete' ORDER BY id LIMIT 1"),
       addAlias: db.prepare('INSERT OR IGNORE INTO source_aliases(source_id, path, seen_at) VALUES (?, ?, ?)'),
       insertDocument: db.prepare('INSERT OR REPLACE INTO documents(source_id, format, text) VALUES (?, ?, ?)'),
+      insertPart: db.prepare(`INSERT INTO audit_run_parts(${PART_COLUMNS.join(', ')}) VALUES (?${', ?'.repeat(PART_COLUMNS.length - 1)})`),
+      insertHashBad: db.prepare('INSERT OR REPLACE INTO audit_hash_bad(record_id, problem) VALUES (?, ?)'),
+      toText: db.prepare('SELECT CAST(? AS TEXT)').pluck(),
     };
+    const toText = this.st.toText;
+    this.parts = new AuditPartBuilder((v) => toText.get(v) as string);
   }
 
   /** A source with this content that is already fully in the case, if any. */
@@ -146,6 +158,7 @@ export class ImportStore {
     if (this.current) throw new Error('a source is already open');
     this.db.exec('BEGIN IMMEDIATE');
     const r = this.st.insertSource.run(info.path, info.container, info.member, info.size, info.format, info.manifestSha256 ?? null, new Date().toISOString());
+    this.parts.reset();
     this.current = { id: Number(r.lastInsertRowid), counts: { recordsIn: 0, stored: 0, duplicates: 0, quarantined: 0, skipped: 0 }, seenHere: new Map() };
     return this.current.id;
   }
@@ -168,7 +181,17 @@ export class ImportStore {
     // the record and its first provenance in one row (migration 004)
     const res = st.insertRecord.run(kind, key, runId, traceId, spanId, parent, ts, endTs, name, data, cur.id, line, path);
     if (res.changes === 1) {
-      if (facts) st.insertFacts.run(res.lastInsertRowid, ...facts);
+      const id = Number(res.lastInsertRowid);
+      if (kind === 'audit') {
+        // the run's part takes what the derivation groups per run; the event keeps facts only where the
+        // derivation reads them event by event (migration 006)
+        if (runId !== null) {
+          const done = this.parts.add(id, runId, name, ts, traceId, key, facts);
+          if (done) st.insertPart.run(done);
+        }
+        if (facts && (name === 'policy.decision' || name === 'write')) st.insertFacts.run(id, ...facts);
+        if (facts && facts[H_BAD] !== null) st.insertHashBad.run(id, facts[H_BAD]);
+      } else if (facts) st.insertFacts.run(id, ...facts);
       cur.counts.stored++;
       return;
     }
@@ -219,6 +242,7 @@ export class ImportStore {
    */
   commit(sha256: string, size: number, status: 'complete' | 'failed' = 'complete', error: string | null = null): { source: SourceRow; alreadyPresent: boolean } {
     const cur = this.mustCurrent();
+    for (const part of this.parts.flush()) this.st.insertPart.run(part);
     const existing = this.findComplete(sha256);
     if (existing && status === 'complete') {
       this.db.exec('ROLLBACK');
@@ -233,6 +257,7 @@ export class ImportStore {
   }
 
   rollback(): void {
+    this.parts.reset();
     if (!this.current) return;
     this.db.exec('ROLLBACK');
     this.current = null;

@@ -17,6 +17,14 @@ import type { Db } from './db';
 import { guessLanguage } from '../../../shared/sli';
 import { FACT_COLUMNS, recordFacts } from '../../../shared/record-facts';
 import { sha256Hex as sha256 } from './hash';
+import { INPUT_HEAD_CHARS, PART_COLUMNS } from '../../../shared/audit-parts';
+
+/**
+ * The facts the scan copies into t_rec. What the per-run grouping of audit events reads (inputs, outputs,
+ * tools, models, hash-chain fields) comes from the parts (migration 006) and is not copied.
+ */
+const PART_ONLY_FACTS = new Set(['a_seq', 'a_prev', 'a_hash', 'h_bad', 'a_wf', 'a_tier', 'a_session', 'a_sig', 'a_appr', 'a_in', 'a_ftxt', 'a_tool', 'a_mver', 'a_mname', 'a_mprov']);
+const SCAN_FACTS = FACT_COLUMNS.filter((c) => !PART_ONLY_FACTS.has(c));
 
 /** Bump when the derivation changes: cases derived by an older build are re-derived on open. */
 export const DERIVE_VERSION = 3;
@@ -141,6 +149,19 @@ function registerFunctions(db: Db): void {
       return acc;
     },
     result: (acc) => (acc ? JSON.stringify([acc.v, acc.n, acc.p, acc.key, acc.rank]) : null),
+  });
+  // the same choice, keeping what a part (shared/audit-parts.ts) stores of it: [rank, ts, id, version, name, provider, key]
+  type Cand = null | { rank: number; t: number; ts: unknown; id: number; v: unknown; n: unknown; p: unknown; key: unknown };
+  aggregate<Cand>(db, 'cf_model_cand', {
+    start: () => null,
+    step: (acc, rank: unknown, ts: unknown, id: unknown, v: unknown, n: unknown, p: unknown, key: unknown) => {
+      const r = Number(rank);
+      const t = typeof ts === 'number' ? ts : Number.MAX_SAFE_INTEGER;
+      const i = Number(id);
+      if (!acc || r < acc.rank || (r === acc.rank && (t < acc.t || (t === acc.t && i < acc.id)))) return { rank: r, t, ts: ts ?? null, id: i, v: v ?? null, n: n ?? null, p: p ?? null, key: key ?? null };
+      return acc;
+    },
+    result: (acc) => (acc ? JSON.stringify([acc.rank, acc.ts, acc.id, acc.v, acc.n, acc.p, acc.key]) : null),
   });
   // the best span model of a run: lowest rank, then earliest; values that are only the audit's model name are skipped
   aggregate<FirstModel>(db, 'cf_span_model', {
@@ -282,29 +303,80 @@ export class RunsDeriveStore {
   // ------------------------------------------------------------------ the scan
 
   /**
-   * One sequential pass over the records (lineage excepted) and their facts into t_rec; audit events whose
-   * own hash does not match (checked at import) go to audit_hash_bad. Returns the number of records.
+   * One sequential pass over the records (lineage excepted) and their facts into t_rec, after the one-time
+   * backfills of cases imported by older builds. Returns the number of rows copied.
    */
   scan(): number {
     this.backfillFacts();
+    this.backfillParts();
     this.execAll(`
       CREATE TEMP TABLE t_rec (
         id INTEGER NOT NULL, kind TEXT NOT NULL, name TEXT, key TEXT, run_id TEXT, trace_id TEXT, span_id TEXT, parent TEXT, ts INTEGER, end_ts INTEGER,
-        ${FACT_COLUMNS.join(', ')},
+        ${SCAN_FACTS.join(', ')},
         PRIMARY KEY (kind, id)
       ) WITHOUT ROWID;
     `);
-    // two rowid-ordered tables walked side by side: no JSON is parsed here (record_facts holds what was extracted at import)
+    // two rowid-ordered tables walked side by side: no JSON is parsed here (record_facts holds what was extracted at
+    // import). Audit events: only those later steps read one by one — decisions, writes, and events naming a trace
+    // or span; everything else about them is in the parts.
     const r = this.db
       .prepare(
         `INSERT INTO t_rec
          SELECT r.id, r.kind, r.name, CASE WHEN r.kind IN ('audit', 'decision') THEN r.key END, r.run_id, r.trace_id, r.span_id, r.parent_span_id, r.ts, r.end_ts,
-           ${FACT_COLUMNS.map((c) => `f.${c}`).join(', ')}
-         FROM records r LEFT JOIN record_facts f ON f.id = r.id WHERE r.kind <> 'lineage' ORDER BY r.id`,
+           ${SCAN_FACTS.map((c) => `f.${c}`).join(', ')}
+         FROM records r LEFT JOIN record_facts f ON f.id = r.id
+         WHERE r.kind <> 'lineage' AND (r.kind <> 'audit' OR r.name IN ('policy.decision', 'write') OR r.trace_id IS NOT NULL OR r.span_id IS NOT NULL)
+         ORDER BY r.id`,
       )
       .run();
-    this.db.exec(`INSERT OR REPLACE INTO audit_hash_bad(record_id, problem) SELECT id, h_bad FROM t_rec WHERE h_bad IS NOT NULL`);
     return r.changes;
+  }
+
+  /**
+   * Parts (migration 006) of the audit events stored before parts were written at import (meta
+   * 'parts.legacy_max_id'): one per run, computed here once from their facts, column for column what
+   * shared/audit-parts.ts computes at import. Their own-hash problems go to audit_hash_bad, as the import does.
+   */
+  backfillParts(legacyMaxId?: number): void {
+    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'parts.legacy_max_id'").get() as { value: string } | undefined;
+    const max = legacyMaxId ?? (row ? Number(row.value) : null);
+    if (max === null) return;
+    this.db.prepare('INSERT OR REPLACE INTO audit_hash_bad(record_id, problem) SELECT id, h_bad FROM record_facts WHERE id <= ? AND h_bad IS NOT NULL').run(max);
+    const chained = '(f.a_hash IS NOT NULL OR f.a_prev IS NOT NULL)';
+    const t0 = this.trace ? performance.now() : 0;
+    this.db
+      .prepare(
+        `INSERT INTO audit_run_parts(${PART_COLUMNS.join(', ')})
+         SELECT run_id, first_id, n, started, ended, n_writes, n_undo, n_rerun, n_esc_sig, n_complaint, n_appr_rej, n_start,
+           input_len, input_head, wf, tier, session_id, tools,
+           m ->> 0, m ->> 1, m ->> 2, m ->> 3, m ->> 4, m ->> 5, m ->> 6,
+           n_chained, chain_prevs, chain_hashes, n_seq, chain_bad, n_traces, trace1, trace2, ftxt
+         FROM (
+           SELECT r.run_id, min(r.id) AS first_id, count(*) AS n,
+             min(CASE WHEN r.name <> 'user.signal' THEN r.ts END) AS started, max(CASE WHEN r.name <> 'user.signal' THEN r.ts END) AS ended,
+             sum(r.name = 'write') AS n_writes,
+             sum(f.a_sig = 'undo') AS n_undo, sum(f.a_sig = 'rerun') AS n_rerun, sum(f.a_sig = 'escalation') AS n_esc_sig, sum(f.a_sig = 'complaint') AS n_complaint,
+             sum(f.a_appr = 'rejected') AS n_appr_rej, sum(r.name = 'run.start') AS n_start,
+             sum(length(f.a_in)) AS input_len, substr(group_concat(f.a_in, ' ' ORDER BY r.id), 1, ${INPUT_HEAD_CHARS}) AS input_head,
+             max(f.a_wf) AS wf, max(f.a_tier) AS tier, max(f.a_session) AS session_id,
+             group_concat(DISTINCT replace(replace(f.a_tool, ' ', '_'), ',', '_')) AS tools,
+             cf_model_cand(CASE WHEN r.name = 'model.call' THEN 0 ELSE 1 END + CASE WHEN f.a_mver IS NULL THEN 2 ELSE 0 END, r.ts, r.id, f.a_mver, f.a_mname, f.a_mprov, r.key)
+               FILTER (WHERE f.a_mver IS NOT NULL OR f.a_mname IS NOT NULL) AS m,
+             sum(${chained}) AS n_chained,
+             group_concat(coalesce(substr(f.a_prev, 1, 16), ''), '' ORDER BY f.a_seq, r.id) FILTER (WHERE ${chained}) AS chain_prevs,
+             group_concat(substr(f.a_hash, 1, 16), '' ORDER BY f.a_seq, r.id) FILTER (WHERE ${chained}) AS chain_hashes,
+             count(f.a_seq) AS n_seq,
+             max(f.h_bad IS NOT NULL OR EXISTS (SELECT 1 FROM audit_hash_bad b WHERE b.record_id = r.id)) FILTER (WHERE f.a_hash IS NOT NULL) AS chain_bad,
+             count(DISTINCT r.trace_id) AS n_traces, min(r.trace_id) AS trace1, max(r.trace_id) AS trace2,
+             group_concat(f.a_ftxt, char(10) ORDER BY r.id) AS ftxt
+           FROM records r LEFT JOIN record_facts f ON f.id = r.id
+           WHERE r.kind = 'audit' AND r.run_id IS NOT NULL AND r.id <= ?
+           GROUP BY r.run_id
+         )`,
+      )
+      .run(max);
+    if (this.trace) process.stderr.write(`  ${(performance.now() - t0).toFixed(0).padStart(7)} ms  parts of legacy audit events\n`);
+    this.db.prepare("DELETE FROM meta WHERE key = 'parts.legacy_max_id'").run();
   }
 
   /**
@@ -342,36 +414,36 @@ export class RunsDeriveStore {
   /** Per-run facts from the audit events, per-trace facts from the spans, and the subsets later steps join on. */
   aggregate(skewUs: number): void {
     this.execAll(`
+      -- per-run facts of the audit events: their parts merged (migration 006, shared/audit-parts.ts), in event order
       CREATE TEMP TABLE t_aud AS
       SELECT run_id,
-        count(*) AS n_audit,
-        min(CASE WHEN name <> 'user.signal' THEN ts END) AS started,
-        max(CASE WHEN name <> 'user.signal' THEN ts END) AS ended,
-        sum(name = 'write') AS n_writes,
-        sum(a_sig = 'undo') AS n_undo, sum(a_sig = 'rerun') AS n_rerun, sum(a_sig = 'escalation') AS n_esc_sig, sum(a_sig = 'complaint') AS n_complaint,
-        sum(a_appr = 'rejected') AS n_appr_rej,
-        sum(length(a_in)) AS input_len,
-        cf_lang(substr(group_concat(a_in, ' '), 1, 400)) AS input_lang,
-        max(a_wf) AS wf, max(a_tier) AS tier, max(a_session) AS session_id, sum(name = 'run.start') AS n_start,
-        group_concat(DISTINCT replace(replace(a_tool, ' ', '_'), ',', '_')) AS tools,
-        cf_first_model(CASE WHEN name = 'model.call' THEN 0 ELSE 1 END + CASE WHEN a_mver IS NULL THEN 2 ELSE 0 END, ts, id, a_mver, a_mname, a_mprov, key)
-          FILTER (WHERE a_mver IS NOT NULL OR a_mname IS NOT NULL) AS model,
+        sum(n) AS n_audit, min(started) AS started, max(ended) AS ended,
+        sum(n_writes) AS n_writes, sum(n_undo) AS n_undo, sum(n_rerun) AS n_rerun, sum(n_esc_sig) AS n_esc_sig, sum(n_complaint) AS n_complaint,
+        sum(n_appr_rej) AS n_appr_rej,
+        sum(input_len) AS input_len,
+        cf_lang(substr(group_concat(input_head, ' '), 1, ${INPUT_HEAD_CHARS})) AS input_lang,
+        max(wf) AS wf, max(tier) AS tier, max(session_id) AS session_id, sum(n_start) AS n_start,
+        group_concat(tools, ',') AS tools,
+        cf_first_model(m_rank, m_ts, m_id, m_ver, m_name, m_prov, m_key) FILTER (WHERE m_rank IS NOT NULL) AS model,
         -- hash chain, structurally: in chain order (seq, else file order), every prev_hash must be the previous
         -- event's hash and the first one null. Compared as strings of 16-character prefixes; runs that fail (or
-        -- mix events with and without seq, or have an event whose own hash is wrong) are re-checked in full.
-        group_concat(coalesce(substr(a_prev, 1, 16), ''), '' ORDER BY a_seq, id) FILTER (WHERE a_hash IS NOT NULL OR a_prev IS NOT NULL) AS chain_prevs,
-        group_concat(substr(a_hash, 1, 16), '' ORDER BY a_seq, id) FILTER (WHERE a_hash IS NOT NULL OR a_prev IS NOT NULL) AS chain_hashes,
-        count(a_seq) AS n_seq,
-        max(h_bad IS NOT NULL OR EXISTS (SELECT 1 FROM audit_hash_bad b WHERE b.record_id = t_rec.id)) FILTER (WHERE a_hash IS NOT NULL) AS chain_bad,
-        sum(a_hash IS NOT NULL OR a_prev IS NOT NULL) AS n_chained,
-        count(DISTINCT trace_id) AS n_traces, min(trace_id) AS trace1, max(trace_id) AS trace2,
-        group_concat(a_ftxt, char(10)) AS ftxt
-      FROM t_rec WHERE kind = 'audit' AND run_id IS NOT NULL
+        -- mix events with and without seq, or have an event whose own hash is wrong, or chained events in more
+        -- than one part) are re-checked in full.
+        group_concat(chain_prevs, '') FILTER (WHERE n_chained > 0) AS chain_prevs,
+        group_concat(chain_hashes, '') FILTER (WHERE n_chained > 0) AS chain_hashes,
+        count(*) FILTER (WHERE n_chained > 0) AS n_cparts,
+        sum(n_seq) AS n_seq,
+        max(chain_bad) AS chain_bad,
+        sum(n_chained) AS n_chained,
+        -- exact up to 2 within one part; more than 2, or traces in several parts: t_pairs reads the run's events
+        CASE WHEN count(trace1) > 1 THEN 3 ELSE max(n_traces) END AS n_traces, min(trace1) AS trace1, max(trace2) AS trace2,
+        group_concat(ftxt, char(10)) AS ftxt
+      FROM (SELECT * FROM audit_run_parts ORDER BY run_id, first_id)
       GROUP BY run_id;
       CREATE UNIQUE INDEX temp.t_aud_run ON t_aud(run_id);
       ALTER TABLE t_aud ADD COLUMN chain_suspect INTEGER NOT NULL DEFAULT 0;
       UPDATE t_aud SET chain_suspect = 1
-        WHERE n_chained > 0 AND (chain_bad = 1 OR n_chained < n_audit OR (n_seq > 0 AND n_seq < n_audit)
+        WHERE n_chained > 0 AND (chain_bad = 1 OR n_cparts > 1 OR n_chained < n_audit OR (n_seq > 0 AND n_seq < n_audit)
                OR length(chain_hashes) <> 16 * n_chained OR chain_prevs IS NOT substr(chain_hashes, 1, 16 * (n_chained - 1)));
 
       CREATE TEMP TABLE t_tr AS

@@ -3,6 +3,7 @@ import * as m002 from './002-runs';
 import * as m003 from './003-labels';
 import * as m004 from './004-lean-records';
 import * as m005 from './005-large-runs';
+import * as m006 from './006-audit-parts';
 
 /** Numbered, append-only. Never edit a shipped migration: add the next number. */
 export const MIGRATIONS: Array<{ version: number; name: string; up: string }> = [
@@ -11,4 +12,5 @@ export const MIGRATIONS: Array<{ version: number; name: string; up: string }> = 
   { version: 3, name: '003-labels', up: m003.up },
   { version: 4, name: '004-lean-records', up: m004.up },
   { version: 5, name: '005-large-runs', up: m005.up },
+  { version: 6, name: '006-audit-parts', up: m006.up },
 ];
