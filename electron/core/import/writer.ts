@@ -33,7 +33,8 @@ export const THREAD_LIMITS = { maxYoungGenerationSizeMb: 16 };
 const PARSERS = Math.max(2, Math.min(4, availableParallelism() - 1));
 
 type FromReader = { msg: ReaderMsg | { t: 'done' } | { t: 'crash'; reason: string }; bytes: number };
-type FromParser = { src: number; seq: number; rows?: Extract<ReaderMsg, { t: 'rows' }>; crash?: string } | { tid: number | null };
+type FromParser = { src: number; seq: number; bytes: number; rows?: Extract<ReaderMsg, { t: 'rows' }>; crash?: string } | { tid: number | null };
+type Block = { rows: Extract<ReaderMsg, { t: 'rows' }>; bytes: number };
 
 export async function runWriter(casePath: string, inputs: string[], io: WriterIO): Promise<void> {
   // 32 MiB of page cache while importing (secondary indexes are dropped for large imports; the unique key
@@ -100,18 +101,20 @@ export async function runWriter(casePath: string, inputs: string[], io: WriterIO
 
   // in-order application
   const queue: FromReader[] = [];
-  const blocks = new Map<string, Extract<ReaderMsg, { t: 'rows' }>>();
+  const blocks = new Map<string, Block>();
   let src = -1;
   let nextSeq = 0;
   const pump = () => {
     try {
       for (;;) {
         if (finished || cancelled) return;
-        const rows = blocks.get(`${src}:${nextSeq}`);
-        if (rows) {
+        const block = blocks.get(`${src}:${nextSeq}`);
+        if (block) {
           blocks.delete(`${src}:${nextSeq}`);
           nextSeq++;
-          applier.apply(rows);
+          applier.apply(block.rows);
+          // progress within a source: the reader's position when it cut this block (reader messages carry theirs)
+          bytes = Math.max(bytes, block.bytes);
           reader.postMessage('ack');
           progress(false);
           continue;
@@ -121,7 +124,7 @@ export async function runWriter(casePath: string, inputs: string[], io: WriterIO
         const msg = head.msg;
         if (msg.t === 'end' && (msg.blocks ?? 0) > nextSeq) return; // its last blocks are still being parsed
         queue.shift();
-        bytes = head.bytes;
+        bytes = Math.max(bytes, head.bytes);
         if (msg.t === 'done') {
           progress(true);
           finish();
@@ -167,7 +170,7 @@ export async function runWriter(casePath: string, inputs: string[], io: WriterIO
         return;
       }
       if (m.crash) return finish(`parse worker: ${m.crash}`);
-      blocks.set(`${m.src}:${m.seq}`, m.rows!);
+      blocks.set(`${m.src}:${m.seq}`, { rows: m.rows!, bytes: m.bytes });
       pump();
     });
   }

@@ -12,6 +12,8 @@ import { osThreadId } from './thread-cpu';
 export interface BlockJob {
   src: number;
   seq: number;
+  /** input bytes read when the block was cut: the writer's progress once the block is stored */
+  bytes: number;
   format: FormatName;
   block: { buf: Uint8Array; firstLine: number; lines: number } | { error: Extract<LineBlock, { error: unknown }>['error'] };
 }
@@ -24,7 +26,7 @@ blocksIn.on('message', (job: BlockJob) => {
   const b = job.block;
   const block: LineBlock = 'error' in b ? b : { buf: Buffer.from(b.buf.buffer, b.buf.byteOffset, b.buf.byteLength), firstLine: b.firstLine, lines: b.lines };
   try {
-    rowsOut.postMessage({ src: job.src, seq: job.seq, rows: parseLineBlockPacked(job.format, block) });
+    rowsOut.postMessage({ src: job.src, seq: job.seq, bytes: job.bytes, rows: parseLineBlockPacked(job.format, block) });
   } catch (e) {
     rowsOut.postMessage({ src: job.src, seq: job.seq, crash: (e as Error).stack ?? String(e) });
   }

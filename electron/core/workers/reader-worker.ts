@@ -38,7 +38,7 @@ async function main() {
   const parallel = parsers.length
     ? async (format: BlockJob['format'], block: BlockJob['block'], seq: number) => {
         await room();
-        const job: BlockJob = { src, seq, format, block };
+        const job: BlockJob = { src, seq, format, block, bytes };
         parsers[next]!.postMessage(job);
         next = (next + 1) % parsers.length;
       }
