@@ -4,6 +4,7 @@ import { createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
 import yauzl from 'yauzl';
 import tarStream from 'tar-stream';
+import { READ_CHUNK_BYTES } from './framing';
 
 /** Limits that make a hostile archive harmless. */
 export interface BundleLimits {
@@ -110,7 +111,7 @@ export async function* enumerateInput(input: string, limits: BundleLimits = DEFA
   const kind = await inputKind(abs);
   if (kind === 'file') {
     const st = await fsp.stat(abs);
-    yield { path: abs, container: null, member: null, size: st.size, diskPath: abs, open: async () => counting(createReadStream(abs, { highWaterMark: 1 << 20 }), onRawBytes) };
+    yield { path: abs, container: null, member: null, size: st.size, diskPath: abs, open: async () => counting(createReadStream(abs, { highWaterMark: READ_CHUNK_BYTES }), onRawBytes) };
     return;
   }
   if (kind === 'folder') {
@@ -163,14 +164,14 @@ async function* enumerateFolder(root: string, onRawBytes?: (n: number) => void):
         yield { ...base, size: null, refused: `symlink ${member} does not point to a regular file: not followed`, open: notOpenable };
         continue;
       }
-      yield { ...base, size: st.size, diskPath: target, open: async () => counting(createReadStream(target, { highWaterMark: 1 << 20 }), onRawBytes) };
+      yield { ...base, size: st.size, diskPath: target, open: async () => counting(createReadStream(target, { highWaterMark: READ_CHUNK_BYTES }), onRawBytes) };
       continue;
     }
     if (!lst.isFile()) {
       yield { ...base, size: null, refused: `${member} is not a regular file`, open: notOpenable };
       continue;
     }
-    yield { ...base, size: lst.size, diskPath: p, open: async () => counting(createReadStream(p, { highWaterMark: 1 << 20 }), onRawBytes) };
+    yield { ...base, size: lst.size, diskPath: p, open: async () => counting(createReadStream(p, { highWaterMark: READ_CHUNK_BYTES }), onRawBytes) };
   }
 }
 
@@ -255,7 +256,7 @@ async function* enumerateZip(file: string, limits: BundleLimits, onRawBytes?: (n
 
 async function* enumerateTar(file: string, gz: boolean, limits: BundleLimits, onRawBytes?: (n: number) => void): AsyncGenerator<BundleEntry> {
   const extract = tarStream.extract();
-  const raw = counting(createReadStream(file, { highWaterMark: 1 << 20 }), onRawBytes);
+  const raw = counting(createReadStream(file, { highWaterMark: READ_CHUNK_BYTES }), onRawBytes);
   const compressedSize = (await fsp.stat(file)).size;
   const total = { bytes: 0 };
   const source = gz ? raw.pipe(createGunzip()) : raw;

@@ -20,6 +20,16 @@ export function isFrameError(x: FrameItem): x is FrameError {
 
 /** Lines longer than this are quarantined without being held in memory whole. */
 export const MAX_LINE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Read chunks and line blocks are kept under glibc's mmap threshold (128 KiB). Buffers above it are mmapped
+ * until the first one is freed; then glibc raises the threshold and every later buffer of that size comes from
+ * the per-thread malloc arenas, which a pipeline of four threads passing ~1 MiB buffers around fragments:
+ * measured on the 300k-run bundle, 1 MiB chunks gave a peak RSS of 434–445 MB, 64 KiB chunks and blocks
+ * 340–351 MB, at the same speed (docs/performance.md).
+ */
+export const READ_CHUNK_BYTES = 64 * 1024;
+export const BLOCK_BYTES = 64 * 1024;
 /** Documents up to this size are parsed with JSON.parse (fast); larger ones are streamed. */
 export const WHOLE_DOC_LIMIT = 32 * 1024 * 1024;
 
@@ -405,7 +415,7 @@ function countNewlines(b: Buffer): number {
  * so that the lines of one file can be parsed on several threads (parseLineBlock) and stored in order.
  * A line longer than MAX_LINE_BYTES is not held whole: it becomes an error block.
  */
-export async function* splitLines(chunks: AsyncIterable<Buffer>, blockBytes = 256 * 1024): AsyncGenerator<LineBlock> {
+export async function* splitLines(chunks: AsyncIterable<Buffer>, blockBytes = BLOCK_BYTES): AsyncGenerator<LineBlock> {
   let lineNo = 0;
   let complete: Buffer[] = [];
   let completeLen = 0;

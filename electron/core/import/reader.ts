@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import type { Emit, FormatName } from '../../../shared/model';
 import type { QuarantineRow, RecordRow, SkipRow, SourceInfo } from '../store/import-store';
 import { BundleError, DEFAULT_LIMITS, enumerateInput, type BundleLimits } from './bundle';
-import { blockItems, frameDocument, frameLines, isFrameError, splitLines, type FrameItem, type LineBlock } from './framing';
+import { blockItems, frameDocument, frameLines, isFrameError, READ_CHUNK_BYTES, splitLines, type FrameItem, type LineBlock } from './framing';
 import type { FormatHandler, Framing } from './formats/types';
 import { HANDLERS, detectDocumentFormat } from './registry';
 import { buildSniff, SNIFF_BYTES } from './sniff';
@@ -75,7 +75,7 @@ export async function* readInputs(inputs: string[], opts: ReadOptions = {}): Asy
 async function hashFile(p: string): Promise<string> {
   const { createReadStream } = await import('node:fs');
   const h = createHash('sha256');
-  for await (const c of createReadStream(p, { highWaterMark: 1 << 20 })) h.update(c as Buffer);
+  for await (const c of createReadStream(p, { highWaterMark: READ_CHUNK_BYTES })) h.update(c as Buffer);
   return h.digest('hex');
 }
 

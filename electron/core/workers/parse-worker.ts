@@ -8,6 +8,7 @@ import type { FormatName } from '../../../shared/model';
 import type { LineBlock } from '../import/framing';
 import { parseLineBlockPacked } from '../import/reader';
 import { osThreadId } from './thread-cpu';
+import { packedTransfer } from '../store/packed-rows';
 
 export interface BlockJob {
   src: number;
@@ -26,7 +27,9 @@ blocksIn.on('message', (job: BlockJob) => {
   const b = job.block;
   const block: LineBlock = 'error' in b ? b : { buf: Buffer.from(b.buf.buffer, b.buf.byteOffset, b.buf.byteLength), firstLine: b.firstLine, lines: b.lines };
   try {
-    rowsOut.postMessage({ src: job.src, seq: job.seq, bytes: job.bytes, rows: parseLineBlockPacked(job.format, block) });
+    const rows = parseLineBlockPacked(job.format, block);
+    // the packed arrays move to the writer (no copy on either side)
+    rowsOut.postMessage({ src: job.src, seq: job.seq, bytes: job.bytes, rows }, packedTransfer(rows.packed));
   } catch (e) {
     rowsOut.postMessage({ src: job.src, seq: job.seq, crash: (e as Error).stack ?? String(e) });
   }

@@ -39,7 +39,11 @@ async function main() {
     ? async (format: BlockJob['format'], block: BlockJob['block'], seq: number) => {
         await room();
         const job: BlockJob = { src, seq, format, block, bytes };
-        parsers[next]!.postMessage(job);
+        // the block's bytes move to the parser instead of being copied (a buffer of its own: not a slice of
+        // Node's shared pool, which must stay here)
+        const buf = 'buf' in block ? block.buf : null;
+        const own = buf !== null && buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength && buf.byteLength > 4096;
+        parsers[next]!.postMessage(job, own ? [buf.buffer as ArrayBuffer] : []);
         next = (next + 1) % parsers.length;
       }
     : undefined;
