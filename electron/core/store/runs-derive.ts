@@ -209,7 +209,7 @@ const RUNS_INDEXES: Array<{ name: string; sql: string }> = [
 ];
 
 const TEMPS = [
-  't_rec', 't_pairs', 't_weak', 't_aud', 't_tr', 't_gspan', 't_adec', 't_opa', 't_asp', 't_sp', 't_rspan', 't_dm', 't_dfacts', 't_logs', 't_rg', 't_ids',
+  't_rec', 't_pairs', 't_weak', 't_aud', 't_tr', 't_gspan', 't_adec', 't_opa', 't_dj', 't_asp', 't_sp', 't_rspan', 't_dm', 't_dfacts', 't_logs', 't_rg', 't_ids',
   't_base', 't_rdec', 't_rreason', 't_tools', 't_steps', 't_dagg', 't_ragg', 't_tagg', 't_xagg', 't_magg',
 ];
 
@@ -481,10 +481,16 @@ export class RunsDeriveStore {
       CREATE TEMP TABLE t_adec AS
         SELECT id AS aid, run_id, ts, key, a_did AS did, a_dout AS outcome, a_dpol AS policy_id, a_dreasons AS reasons FROM t_rec WHERE kind = 'audit' AND name = 'policy.decision';
       CREATE INDEX temp.t_adec_run ON t_adec(run_id, ts);
-      CREATE INDEX temp.t_adec_did ON t_adec(did) WHERE did IS NOT NULL;
       CREATE TEMP TABLE t_opa AS
         SELECT id, key, run_id, trace_id, span_id, ts, o_did AS did, o_out AS outcome, o_reasons AS reasons, o_pol AS policy_id, o_wf AS wf FROM t_rec WHERE kind = 'decision';
       CREATE INDEX temp.t_opa_did ON t_opa(did);
+      -- audit decisions that name a decision id, each with the OPA decisions of that id (none: rec is null), joined
+      -- once for the decision-id links, the decisions' 'referenced' flag and DECISION_NOT_FOUND
+      CREATE TEMP TABLE t_dj AS
+        SELECT a.run_id AS arun, a.did, a.key AS akey, a.policy_id AS apol, a.outcome AS aout, d.id AS rec, d.run_id AS drun, d.trace_id AS dtrace
+        FROM t_adec a LEFT JOIN t_opa d ON d.did = a.did
+        WHERE a.did IS NOT NULL;
+      CREATE INDEX temp.t_dj_rec ON t_dj(rec, arun) WHERE rec IS NOT NULL;
     `);
   }
 
@@ -566,11 +572,11 @@ export class RunsDeriveStore {
   auditDecisions(): void {
     this.execAll(`
       INSERT OR IGNORE INTO run_links(run_id, record_id, rule, inferred, reason)
-        SELECT a.run_id, d.id, 'decision-id', 0, NULL
-        FROM t_adec a JOIN t_opa d ON d.did = a.did
-        WHERE a.did IS NOT NULL
-          AND (d.run_id IS NULL OR d.run_id <> a.run_id)
-          AND NOT (d.run_id IS NULL AND EXISTS (SELECT 1 FROM run_traces rt WHERE rt.run_id = a.run_id AND rt.trace_id = d.trace_id AND rt.shared = 0));
+        SELECT j.arun, j.rec, 'decision-id', 0, NULL
+        FROM t_dj j
+        WHERE j.rec IS NOT NULL
+          AND (j.drun IS NULL OR j.drun <> j.arun)
+          AND NOT (j.drun IS NULL AND EXISTS (SELECT 1 FROM run_traces rt WHERE rt.run_id = j.arun AND rt.trace_id = j.dtrace AND rt.shared = 0));
     `);
   }
 
@@ -620,7 +626,7 @@ export class RunsDeriveStore {
         SELECT l.run_id, l.record_id FROM run_links l JOIN t_opa d ON d.id = l.record_id;
       CREATE TEMP TABLE t_dfacts AS
         SELECT m.run_id, d.id AS rec, d.ts, d.outcome, d.reasons, d.did, d.policy_id, d.wf,
-          EXISTS (SELECT 1 FROM t_adec a WHERE a.did = d.did AND a.run_id = m.run_id) AS referenced
+          EXISTS (SELECT 1 FROM t_dj j WHERE j.rec = d.id AND j.arun = m.run_id) AS referenced
         FROM t_dm m JOIN t_opa d ON d.id = m.rec;
       CREATE INDEX temp.t_dfacts_run ON t_dfacts(run_id, ts);
 
@@ -675,6 +681,8 @@ export class RunsDeriveStore {
       UPDATE t_base SET ended = NULL WHERE ended <= -9e18;
       CREATE UNIQUE INDEX temp.t_base_run ON t_base(run_id);
       CREATE INDEX temp.t_base_started ON t_base(started);
+      -- the order runs are inserted in (rid): read in this index's order, the insert needs no sort of its wide rows
+      CREATE INDEX temp.t_base_order ON t_base(started IS NULL, started, run_id);
       CREATE INDEX temp.t_base_session ON t_base(coalesce(a_session, s_session));
     `);
   }
@@ -871,11 +879,11 @@ export class RunsDeriveStore {
     this.db
       .prepare(
         `INSERT INTO run_findings(run_id, code, severity, message, step_id)
-         SELECT a.run_id, 'DECISION_NOT_FOUND', 'error',
-           'policy decision ' || a.did || ' (' || coalesce(a.policy_id, 'policy?') || ': ' || coalesce(a.outcome, '?') || ') is named by the audit trail but is not in any OPA decision log of the case',
-           a.key
-         FROM t_adec a
-         WHERE a.did IS NOT NULL AND NOT EXISTS (SELECT 1 FROM t_opa d WHERE d.did = a.did)`,
+         SELECT j.arun, 'DECISION_NOT_FOUND', 'error',
+           'policy decision ' || j.did || ' (' || coalesce(j.apol, 'policy?') || ': ' || coalesce(j.aout, '?') || ') is named by the audit trail but is not in any OPA decision log of the case',
+           j.akey
+         FROM t_dj j
+         WHERE j.rec IS NULL`,
       )
       .run();
     this.db
