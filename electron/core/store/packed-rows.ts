@@ -16,7 +16,7 @@ export interface PackedRecords {
   count: number;
   /**
    * the strings, in pieces of about CHUNK characters cut between fields: a piece that size stays in V8's young
-   * generation and dies there once the block is written (one string per block of 256 KiB would go to the
+   * generation and dies there once the block is written (one string per block of 256 KiB — the block size then — would go to the
    * large-object space, which only a full GC frees: +50 MB of peak RSS in the writer, measured)
    */
   s: string[];
