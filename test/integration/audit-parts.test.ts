@@ -19,22 +19,12 @@ import { auditEventHash } from '../../shared/audit';
 import { sha256Hex } from '../../electron/core/store/hash';
 import { OPEN_PARTS, charLength, compareText, headChars } from '../../shared/audit-parts';
 import { tempDir } from '../helpers/cli';
+import { derivedSnapshot } from '../helpers/derived';
 
 type Ev = Record<string, unknown>;
 
-function snapshot(db: Db) {
-  return {
-    runs: db.prepare('SELECT * FROM runs ORDER BY rid').all(),
-    findings: db.prepare('SELECT run_id, code, severity, message, step_id FROM run_findings ORDER BY run_id, code, message').all(),
-    tags: db.prepare('SELECT tag, rid FROM run_tags ORDER BY tag, rid').all(),
-    traces: db.prepare('SELECT * FROM run_traces ORDER BY run_id, trace_id').all(),
-    links: db.prepare('SELECT * FROM run_links ORDER BY run_id, record_id').all(),
-    hashBad: db.prepare('SELECT * FROM audit_hash_bad ORDER BY record_id').all(),
-    fts: ['refund', 'hello', 'emoji', 'lookup', 'ship', 'damaged', 'wrong', '12345', 'question', 'answer'].map((w) =>
-      db.prepare('SELECT rowid FROM runs_fts WHERE runs_fts MATCH ? ORDER BY rowid').all(w),
-    ),
-  };
-}
+const FTS_WORDS = ['refund', 'hello', 'emoji', 'lookup', 'ship', 'damaged', 'wrong', '12345', 'question', 'answer'];
+const snapshot = (db: Db) => derivedSnapshot(db, FTS_WORDS);
 
 /** Turns the case into what an older build left: no parts, and full facts computed at the next derivation. */
 function asLegacyCase(db: Db): void {

@@ -1,8 +1,9 @@
 import { describe, expect, it, beforeAll } from 'vitest';
-import { createWriteStream, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { cliAsync, cliJson, tempDir } from '../helpers/cli';
+import { writeAuditJsonl } from '../helpers/audit-jsonl';
 import { ImportApplier } from '../../electron/core/import/apply';
 
 /**
@@ -14,24 +15,13 @@ const NOTES = 'the parcel was left at the door in the rain; the box was torn and
 async function writeBundle(dir: string, files: number, linesPerFile: number) {
   mkdirSync(dir, { recursive: true });
   for (let f = 0; f < files; f++) {
-    const ws = createWriteStream(join(dir, `audit-${f}.jsonl`));
-    for (let i = 0; i < linesPerFile; i++) {
-      const n = f * linesPerFile + i;
-      const ev = {
-        audit_version: 1,
-        event_id: `evt_${n}`,
-        run_id: `run_${Math.floor(n / 5)}`,
-        seq: n % 5,
-        ts: new Date(Date.UTC(2026, 9, 12) + n * 1000).toISOString(),
-        type: 'input',
-        workflow: 'refund-agent',
-        tier: 'auto',
-        input: { text: `customer ${n} asks for a refund of order ${n * 7} because the parcel arrived damaged`, notes: NOTES },
-      };
-      if (!ws.write(JSON.stringify(ev) + '\n')) await new Promise<void>((r) => ws.once('drain', () => r()));
-      if (n % 997 === 0) ws.write('{"broken": \n'); // some quarantine too
-    }
-    await new Promise<void>((r) => ws.end(r));
+    await writeAuditJsonl(join(dir, `audit-${f}.jsonl`), {
+      first: f * linesPerFile,
+      lines: linesPerFile,
+      eventsPerRun: 5,
+      input: (n) => ({ text: `customer ${n} asks for a refund of order ${n * 7} because the parcel arrived damaged`, notes: NOTES }),
+      brokenEvery: 997, // some quarantine too
+    });
   }
 }
 

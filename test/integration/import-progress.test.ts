@@ -3,36 +3,18 @@
  * end at the total. Drives the real pipeline (reader thread, parse workers, writer) built into dist/.
  */
 import { describe, expect, it } from 'vitest';
-import { createWriteStream, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/cli';
+import { writeAuditJsonl } from '../helpers/audit-jsonl';
 import { importIntoCase } from '../../electron/core/import/run-import';
 import type { ImportProgress } from '../../shared/import-types';
-
-async function writeAudit(file: string, lines: number): Promise<void> {
-  const ws = createWriteStream(file);
-  for (let n = 0; n < lines; n++) {
-    const ev = {
-      audit_version: 1,
-      event_id: `evt_${n}`,
-      run_id: `run_${Math.floor(n / 4)}`,
-      seq: n % 4,
-      ts: new Date(Date.UTC(2026, 9, 12) + n * 1000).toISOString(),
-      type: 'input',
-      workflow: 'refund-agent',
-      tier: 'auto',
-      input: { text: `customer ${n} asks for a refund of order ${n * 7}: ${'the parcel arrived damaged. '.repeat(12)}` },
-    };
-    if (!ws.write(`${JSON.stringify(ev)}\n`)) await new Promise<void>((r) => ws.once('drain', () => r()));
-  }
-  await new Promise<void>((r) => ws.end(r));
-}
 
 describe('import progress', () => {
   it('reports bytes done within a single large file, block by block', async () => {
     const dir = tempDir('casefile-progress-');
     const file = join(dir, 'audit.jsonl');
-    await writeAudit(file, 120_000);
+    await writeAuditJsonl(file, { lines: 120_000, eventsPerRun: 4, input: (n) => ({ text: `customer ${n} asks for a refund of order ${n * 7}: ${'the parcel arrived damaged. '.repeat(12)}` }) });
     const size = statSync(file).size;
     expect(size).toBeGreaterThan(40 * 1024 * 1024);
     const events: ImportProgress[] = [];

@@ -16,6 +16,7 @@ import { CaseQueries } from '../../electron/core/store/case-queries';
 import { affectedSet, deriveRuns, diffRuns, facets, getRun, getRunForApi, leanRun, lineage, listRuns, overviewParts, runFacts, saveAffectedSet, sqlQuery } from '../../electron/core/recon/index';
 import { compactRun, expandRun } from '../../shared/run-columns';
 import { BIN, cli, cliJson, tempDir } from '../helpers/cli';
+import { derivedSnapshot } from '../helpers/derived';
 
 interface Key {
   runs: number;
@@ -333,15 +334,7 @@ describe('reconstruction on the sample incident, against its answer key', () => 
   });
 
   it('records stored before migration 004 (no facts yet) derive to exactly the same runs', () => {
-    const snapshot = () => ({
-      runs: db.prepare('SELECT * FROM runs ORDER BY rid').all(),
-      findings: db.prepare('SELECT run_id, code, severity, message, step_id FROM run_findings ORDER BY run_id, code, message').all(),
-      tags: db.prepare('SELECT tag, rid FROM run_tags ORDER BY tag, rid').all(),
-      traces: db.prepare('SELECT * FROM run_traces ORDER BY run_id, trace_id').all(),
-      links: db.prepare('SELECT * FROM run_links ORDER BY run_id, record_id').all(),
-      hashBad: db.prepare('SELECT * FROM audit_hash_bad ORDER BY record_id').all(),
-      fts: db.prepare("SELECT rowid FROM runs_fts WHERE runs_fts MATCH 'refund' ORDER BY rowid").all(),
-    });
+    const snapshot = () => derivedSnapshot(db, ['refund']);
     const before = snapshot();
     const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
     // audit events keep facts only where the derivation reads them one by one (migration 006: the rest is in their parts)
