@@ -136,47 +136,39 @@ function registerFunctions(db: Db): void {
     const r = checkSpanTree(pairs);
     return r.orphans.length || r.cycle.length ? JSON.stringify({ orphans: r.orphans.slice(0, 50), nOrphans: r.orphans.length, cycle: r.cycle.slice(0, 50) }) : null;
   });
-  type FirstModel = null | { rank: number; ts: number; id: number; v: string | null; n: string | null; p: string | null; key: string };
+  // the three model choices below take the candidate of lowest rank, then earliest (no time: last), then first stored
+  type Order = { rank: number; t: number; id: number };
+  const order = (rank: unknown, ts: unknown, id: unknown): Order => ({ rank: Number(rank), t: typeof ts === 'number' ? ts : Number.MAX_SAFE_INTEGER, id: Number(id) });
+  const precedes = (o: Order, acc: Order | null) => !acc || o.rank < acc.rank || (o.rank === acc.rank && (o.t < acc.t || (o.t === acc.t && o.id < acc.id)));
+  const str = (x: unknown) => (typeof x === 'string' ? x : null);
+  type FirstModel = null | (Order & { v: string | null; n: string | null; p: string | null; key: string });
   aggregate<FirstModel>(db, 'cf_first_model', {
     start: () => null,
     step: (acc, rank: unknown, ts: unknown, id: unknown, v: unknown, n: unknown, p: unknown, key: unknown) => {
-      const r = Number(rank);
-      const t = typeof ts === 'number' ? ts : Number.MAX_SAFE_INTEGER;
-      const i = Number(id);
-      if (!acc || r < acc.rank || (r === acc.rank && (t < acc.ts || (t === acc.ts && i < acc.id)))) {
-        return { rank: r, ts: t, id: i, v: typeof v === 'string' ? v : null, n: typeof n === 'string' ? n : null, p: typeof p === 'string' ? p : null, key: String(key) };
-      }
-      return acc;
+      const o = order(rank, ts, id);
+      return precedes(o, acc) ? { ...o, v: str(v), n: str(n), p: str(p), key: String(key) } : acc;
     },
     result: (acc) => (acc ? JSON.stringify([acc.v, acc.n, acc.p, acc.key, acc.rank]) : null),
   });
   // the same choice, keeping what a part (shared/audit-parts.ts) stores of it: [rank, ts, id, version, name, provider, key]
-  type Cand = null | { rank: number; t: number; ts: unknown; id: number; v: unknown; n: unknown; p: unknown; key: unknown };
+  type Cand = null | (Order & { ts: unknown; v: unknown; n: unknown; p: unknown; key: unknown });
   aggregate<Cand>(db, 'cf_model_cand', {
     start: () => null,
     step: (acc, rank: unknown, ts: unknown, id: unknown, v: unknown, n: unknown, p: unknown, key: unknown) => {
-      const r = Number(rank);
-      const t = typeof ts === 'number' ? ts : Number.MAX_SAFE_INTEGER;
-      const i = Number(id);
-      if (!acc || r < acc.rank || (r === acc.rank && (t < acc.t || (t === acc.t && i < acc.id)))) return { rank: r, t, ts: ts ?? null, id: i, v: v ?? null, n: n ?? null, p: p ?? null, key: key ?? null };
-      return acc;
+      const o = order(rank, ts, id);
+      return precedes(o, acc) ? { ...o, ts: ts ?? null, v: v ?? null, n: n ?? null, p: p ?? null, key: key ?? null } : acc;
     },
     result: (acc) => (acc ? JSON.stringify([acc.rank, acc.ts, acc.id, acc.v, acc.n, acc.p, acc.key]) : null),
   });
-  // the best span model of a run: lowest rank, then earliest; values that are only the audit's model name are skipped
+  // the best span model of a run; values that are only the audit's model name are skipped
   aggregate<FirstModel>(db, 'cf_span_model', {
     start: () => null,
     step: (acc, rank: unknown, ts: unknown, id: unknown, model: unknown, auditName: unknown, p: unknown, key: unknown) => {
       if (typeof model !== 'string') return acc;
-      const v = versionFromSpanModel(model, typeof auditName === 'string' ? auditName : null);
+      const v = versionFromSpanModel(model, str(auditName));
       if (v === null) return acc;
-      const r = Number(rank);
-      const t = typeof ts === 'number' ? ts : Number.MAX_SAFE_INTEGER;
-      const i = Number(id);
-      if (!acc || r < acc.rank || (r === acc.rank && (t < acc.ts || (t === acc.ts && i < acc.id)))) {
-        return { rank: r, ts: t, id: i, v, n: typeof auditName === 'string' ? auditName : null, p: typeof p === 'string' ? p : null, key: String(key) };
-      }
-      return acc;
+      const o = order(rank, ts, id);
+      return precedes(o, acc) ? { ...o, v, n: str(auditName), p: str(p), key: String(key) } : acc;
     },
     result: (acc) => (acc ? JSON.stringify([acc.v, acc.n, acc.p, acc.key, acc.rank]) : null),
   });
