@@ -530,3 +530,32 @@ describe.skipIf(!HAVE_CORPUS)('every corpus file is recognised by exactly the ri
     });
   }
 });
+
+describe('overlong lines of a mixed OTLP JSON Lines file', () => {
+  it('streamed items are mapped by the signal their path names (spans under the logs handler stay spans)', async () => {
+    const { frameDocument } = await import('../../electron/core/import/framing');
+    const line = JSON.stringify({
+      resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'svc' } }] }, scopeSpans: [{ scope: { name: 'lib' }, spans: [{ traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', name: 'GET /', startTimeUnixNano: '1700000000000000000' }] }] }],
+    });
+    const logLine = JSON.stringify({
+      resourceLogs: [{ resource: {}, scopeLogs: [{ scope: { name: 'lib' }, logRecords: [{ timeUnixNano: '1700000000000000000', body: { stringValue: 'hello' } }] }] }],
+    });
+    const framing = otlpLogsHandler.overlongLine!;
+    const emits: Emit[] = [];
+    for (const text of [line, logLine]) {
+      async function* bytes() {
+        yield Buffer.from(text);
+      }
+      for await (const item of frameDocument(bytes(), framing, null)) {
+        if ('error' in item) throw new Error(item.error);
+        emits.push(...otlpLogsHandler.map(item));
+      }
+    }
+    const records = emits.filter((e): e is Extract<Emit, { type: 'record' }> => e.type === 'record').map((e) => e.record);
+    expect(records.map((r) => [r.kind, r.name])).toEqual([
+      ['span', 'GET /'],
+      ['log', expect.any(String)],
+    ]);
+    expect(records[0]!.traceId).toBe('0af7651916cd43dd8448eb211c80319c');
+  });
+});

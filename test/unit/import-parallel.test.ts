@@ -3,23 +3,31 @@
  * parsed by blockItems number and parse lines as frameLines does (whatever the chunking of the byte stream).
  */
 import { describe, expect, it } from 'vitest';
-import { blockItems, frameLines, MAX_LINE_BYTES, splitLines, type FrameItem } from '../../electron/core/import/framing';
+import { blockItems, frameDocument, frameLines, MAX_LINE_BYTES, splitLines, type FrameItem, type LineOptions } from '../../electron/core/import/framing';
+import { otlpTracesHandler } from '../../electron/core/import/formats/otlp-traces';
 
 async function* chunked(buf: Buffer, size: number): AsyncGenerator<Buffer> {
   for (let i = 0; i < buf.length; i += size) yield buf.subarray(i, Math.min(buf.length, i + size));
 }
 
-async function sequential(buf: Buffer, size: number): Promise<FrameItem[]> {
+async function sequential(buf: Buffer, size: number, opts: LineOptions = {}): Promise<FrameItem[]> {
   const out: FrameItem[] = [];
-  for await (const it of frameLines(chunked(buf, size))) out.push(it);
+  for await (const it of frameLines(chunked(buf, size), opts)) out.push(it);
   return out;
 }
 
-async function parallel(buf: Buffer, size: number, blockBytes: number): Promise<{ items: FrameItem[]; lines: number }> {
+async function parallel(buf: Buffer, size: number, blockBytes: number, opts: LineOptions = {}): Promise<{ items: FrameItem[]; lines: number }> {
   const items: FrameItem[] = [];
   let lines = 0;
   let expectFirst = 1;
-  for await (const b of splitLines(chunked(buf, size), blockBytes)) {
+  for await (const b of splitLines(chunked(buf, size), blockBytes, opts)) {
+    if ('stream' in b) {
+      expect(b.line).toBe(expectFirst);
+      expectFirst++;
+      lines++;
+      for await (const it of b.stream) items.push(it);
+      continue;
+    }
     if (!('error' in b)) {
       expect(b.firstLine).toBe(expectFirst); // blocks are contiguous in line numbers
       expectFirst += b.lines;
@@ -69,6 +77,64 @@ describe('splitLines + blockItems = frameLines', () => {
     expect(par.items).toHaveLength(3);
     expect(par.items[1]).toMatchObject({ locator: { line: 2 }, error: expect.stringContaining('longer than') });
     expect(par.items[2]).toMatchObject({ value: { b: 2 }, locator: { line: 3 } });
+  });
+
+  describe('an overlong line of a format that can stream it (OTLP) is read as a streamed document', () => {
+    const span = (i: number) => ({ traceId: i.toString(16).padStart(32, '0'), spanId: (i + 1).toString(16).padStart(16, '0'), name: `s${i}`, startTimeUnixNano: '1700000000000000000' });
+    const request = (from: number, n: number, service: string) =>
+      JSON.stringify({
+        resourceSpans: [
+          { resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] }, scopeSpans: [{ scope: { name: 'a' }, spans: Array.from({ length: n }, (_, k) => span(from + k)) }] },
+          { resource: { attributes: [{ key: 'service.name', value: { stringValue: `${service}-2` } }] }, scopeSpans: [{ scope: { name: 'b' }, spans: [span(from + n)] }] },
+        ],
+      });
+    const small = request(0, 2, 'first');
+    const long = request(100, 400, 'long'); // ~40 KB: over the 4 KiB limit below
+    const buf = Buffer.from(`${small}\n${long}\n{"resourceSpans": [\n${small}`); // line 3 is broken, line 4 has no newline
+    const opts: LineOptions = { maxLineBytes: 4096, overlong: (_line, bytes) => frameDocument(bytes, otlpTracesHandler.overlongLine!, null) };
+
+    for (const size of [500, 1000, 4096]) {
+      it(`same items either way, with chunks of ${size} B`, async () => {
+        const seq = await sequential(buf, size, opts);
+        const par = await parallel(buf, size, 2048, opts);
+        expect(par.items).toEqual(seq);
+        // line 1 whole; line 2 as 401 streamed spans on line 2, each with its path and its resource in context; then lines 3 and 4
+        expect(seq[0]).toMatchObject({ locator: { line: 1 }, rawLine: small });
+        const streamed = seq.filter((x) => x.locator.line === 2);
+        expect(streamed).toHaveLength(401);
+        expect(streamed[0]).toMatchObject({ value: { name: 's100' }, path: ['resourceSpans', 0, 'scopeSpans', 0, 'spans', 0], locator: { line: 2, path: '$.resourceSpans[0].scopeSpans[0].spans[0]' } });
+        expect(streamed[400]).toMatchObject({ value: { name: 's500' }, path: ['resourceSpans', 1, 'scopeSpans', 0, 'spans', 0] });
+        expect((streamed[400] as { context: Record<string, unknown> }).context['resourceSpans.1.resource']).toEqual({ attributes: [{ key: 'service.name', value: { stringValue: 'long-2' } }] });
+        expect(seq.slice(402).map((x) => x.locator.line)).toEqual([3, 4]);
+        expect(seq[403]).toMatchObject({ rawLine: small });
+      });
+    }
+
+    it('a broken overlong line is quarantined where it breaks, and the next line still parses', async () => {
+      const cut = long.slice(0, 30_000); // ends inside a span
+      const b = Buffer.from(`${cut}\n${small}\n`);
+      const seq = await sequential(b, 1000, opts);
+      const par = await parallel(b, 1000, 2048, opts);
+      expect(par.items).toEqual(seq);
+      const errors = seq.filter((x) => 'error' in x);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]!.locator.line).toBe(1);
+      expect(seq.filter((x) => !('error' in x) && x.locator.line === 1).length).toBeGreaterThan(100);
+      expect(seq.at(-1)).toMatchObject({ locator: { line: 2 }, rawLine: small });
+    });
+
+    it('a consumer that stops reading an overlong line early does not desynchronise the lines after it', async () => {
+      const out: number[] = [];
+      for await (const blk of splitLines(chunked(buf, 1000), 2048, opts)) {
+        if ('stream' in blk) {
+          for await (const _ of blk.stream) break; // reads one item, then leaves
+          out.push(-blk.line);
+          continue;
+        }
+        for (const it of blockItems(blk)) out.push(it.locator.line!);
+      }
+      expect(out).toEqual([1, -2, 3, 4]);
+    });
   });
 });
 

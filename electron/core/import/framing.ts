@@ -74,8 +74,79 @@ export function lineDecoder(): TextDecoder {
   return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 }
 
+/**
+ * What to do with a line longer than the line limit, instead of setting it aside: given its number and its
+ * bytes as a stream (without the newline), the frame items to take from it — a format whose lines are JSON
+ * documents streams it as one (a whole OTLP export minified onto one line).
+ */
+export type OverlongLine = (line: number, bytes: AsyncIterable<Buffer>) => AsyncIterable<FrameItem>;
+
+export interface LineOptions {
+  overlong?: OverlongLine;
+  /** the line limit (tests use a small one) */
+  maxLineBytes?: number;
+}
+
+/** Chunks of a byte stream, pulled one at a time, with pushback. */
+class ChunkSource {
+  private readonly it: AsyncIterator<Buffer>;
+  private readonly back: Buffer[] = [];
+  constructor(src: AsyncIterable<Buffer>) {
+    this.it = src[Symbol.asyncIterator]();
+  }
+  async next(): Promise<Buffer | null> {
+    if (this.back.length > 0) return this.back.pop()!;
+    const r = await this.it.next();
+    return r.done ? null : r.value;
+  }
+  unshift(b: Buffer): void {
+    if (b.length > 0) this.back.push(b);
+  }
+}
+
+/**
+ * The bytes of a line whose start (`head`) was read already, up to its newline (excluded); what follows the
+ * newline goes back to the source. `state.done` tells whether the newline (or the end) was reached.
+ */
+async function* restOfLine(head: Buffer[], src: ChunkSource, state: { done: boolean }): AsyncGenerator<Buffer> {
+  for (const h of head) yield h;
+  for (;;) {
+    const c = await src.next();
+    if (c === null) break;
+    const nl = c.indexOf(NL);
+    if (nl === -1) {
+      yield c;
+      continue;
+    }
+    src.unshift(c.subarray(nl + 1));
+    if (nl > 0) yield c.subarray(0, nl);
+    break;
+  }
+  state.done = true;
+}
+
+/** Skips to the end of the current line (after a consumer of restOfLine stopped early). */
+async function skipLine(src: ChunkSource): Promise<void> {
+  for (;;) {
+    const c = await src.next();
+    if (c === null) return;
+    const nl = c.indexOf(NL);
+    if (nl !== -1) {
+      src.unshift(c.subarray(nl + 1));
+      return;
+    }
+  }
+}
+
+/** The overlong line's items, each located on that line. The caller skips what was left of the line unless `state.done`. */
+async function* overlongItems(overlong: OverlongLine, line: number, head: Buffer[], src: ChunkSource, state: { done: boolean }): AsyncGenerator<FrameItem> {
+  for await (const item of overlong(line, restOfLine(head, src, state))) yield { ...item, locator: { ...item.locator, line } } as FrameItem;
+}
+
 /** Cut a byte stream into lines (1-based numbers), decoding strict UTF-8 and parsing each line as JSON. */
-export async function* frameLines(chunks: AsyncIterable<Buffer>): AsyncGenerator<FrameItem> {
+export async function* frameLines(chunks: AsyncIterable<Buffer>, opts: LineOptions = {}): AsyncGenerator<FrameItem> {
+  const maxLine = opts.maxLineBytes ?? MAX_LINE_BYTES;
+  const src = new ChunkSource(chunks);
   const decoder = lineDecoder();
   let lineNo = 0;
   let pending: Buffer[] = [];
@@ -86,14 +157,14 @@ export async function* frameLines(chunks: AsyncIterable<Buffer>): AsyncGenerator
     lineNo++;
     if (overflow) {
       overflow = false;
-      yield { error: `line is longer than ${MAX_LINE_BYTES} bytes; not parsed`, locator: { line: lineNo }, raw: buf.subarray(0, 4096).toString('utf8') };
+      yield { error: `line is longer than ${maxLine} bytes; not parsed`, locator: { line: lineNo }, raw: buf.subarray(0, 4096).toString('utf8') };
       return;
     }
     const item = parseLine(buf, lineNo, decoder);
     if (item) yield item;
   }
 
-  for await (const chunk of chunks) {
+  for (let chunk = await src.next(); chunk !== null; chunk = await src.next()) {
     let start = 0;
     for (;;) {
       const nl = chunk.indexOf(NL, start);
@@ -112,7 +183,16 @@ export async function* frameLines(chunks: AsyncIterable<Buffer>): AsyncGenerator
     if (start < chunk.length) {
       const rest = chunk.subarray(start);
       if (!overflow) {
-        if (pendingLen + rest.length > MAX_LINE_BYTES) {
+        if (pendingLen + rest.length > maxLine && opts.overlong) {
+          // the line's bytes from here on go to the overlong handler, as they are read
+          lineNo++;
+          const head = [...pending, Buffer.from(rest)];
+          pending = [];
+          pendingLen = 0;
+          const state = { done: false };
+          yield* overlongItems(opts.overlong, lineNo, head, src, state);
+          if (!state.done) await skipLine(src);
+        } else if (pendingLen + rest.length > maxLine) {
           overflow = true;
           // keep only a prefix for the quarantine entry
           pending = [Buffer.concat([...pending, rest]).subarray(0, 4096)];
@@ -401,8 +481,13 @@ async function* streamDocument(chunks: AsyncIterable<Buffer>, framing: Extract<F
 
 export type { Readable };
 
-/** A run of complete lines cut from a byte stream (the last block may end without a newline), or an overlong line. */
-export type LineBlock = { buf: Buffer; firstLine: number; lines: number } | { error: FrameError };
+/**
+ * A run of complete lines cut from a byte stream (the last block may end without a newline), an overlong line
+ * set aside, or (with an overlong handler) the items of an overlong line, to be consumed before the next block.
+ */
+export type LineBlock = ParseBlock | { stream: AsyncIterable<FrameItem>; line: number };
+/** The blocks a parse worker takes: lines, or an overlong line set aside. */
+export type ParseBlock = { buf: Buffer; firstLine: number; lines: number } | { error: FrameError };
 
 function countNewlines(b: Buffer): number {
   let n = 0;
@@ -415,7 +500,9 @@ function countNewlines(b: Buffer): number {
  * so that the lines of one file can be parsed on several threads (parseLineBlock) and stored in order.
  * A line longer than MAX_LINE_BYTES is not held whole: it becomes an error block.
  */
-export async function* splitLines(chunks: AsyncIterable<Buffer>, blockBytes = BLOCK_BYTES): AsyncGenerator<LineBlock> {
+export async function* splitLines(chunks: AsyncIterable<Buffer>, blockBytes = BLOCK_BYTES, opts: LineOptions = {}): AsyncGenerator<LineBlock> {
+  const maxLine = opts.maxLineBytes ?? MAX_LINE_BYTES;
+  const src = new ChunkSource(chunks);
   let lineNo = 0;
   let complete: Buffer[] = [];
   let completeLen = 0;
@@ -434,9 +521,9 @@ export async function* splitLines(chunks: AsyncIterable<Buffer>, blockBytes = BL
   };
   const overlong = (head: Buffer): LineBlock => {
     lineNo++;
-    return { error: { error: `line is longer than ${MAX_LINE_BYTES} bytes; not parsed`, locator: { line: lineNo }, raw: head.toString('utf8') } };
+    return { error: { error: `line is longer than ${maxLine} bytes; not parsed`, locator: { line: lineNo }, raw: head.toString('utf8') } };
   };
-  for await (const chunk of chunks) {
+  for (let chunk = await src.next(); chunk !== null; chunk = await src.next()) {
     let c = chunk;
     if (overflowHead) {
       const nl = c.indexOf(NL);
@@ -450,9 +537,23 @@ export async function* splitLines(chunks: AsyncIterable<Buffer>, blockBytes = BL
       // copies: the stream may reuse its chunk buffers
       partial.push(Buffer.from(c));
       partialLen += c.length;
-      if (partialLen > MAX_LINE_BYTES) {
+      if (partialLen > maxLine) {
         const b = flush();
         if (b) yield b;
+        if (opts.overlong) {
+          // the consumer reads the line's items (and with them its bytes) before asking for the next block
+          lineNo++;
+          const head = partial;
+          partial = [];
+          partialLen = 0;
+          const state = { done: false };
+          const stream = overlongItems(opts.overlong, lineNo, head, src, state);
+          yield { stream, line: lineNo };
+          // whatever the consumer left of the line is skipped
+          await stream.return(undefined);
+          if (!state.done) await skipLine(src);
+          continue;
+        }
         overflowHead = Buffer.from(Buffer.concat(partial).subarray(0, 4096));
         partial = [];
         partialLen = 0;
@@ -489,6 +590,7 @@ export function* blockItems(block: LineBlock, decoder: TextDecoder = lineDecoder
     yield block.error;
     return;
   }
+  if ('stream' in block) throw new Error(`line ${block.line}: an overlong line's items are read from its stream`);
   const { buf } = block;
   let lineNo = block.firstLine;
   let start = 0;

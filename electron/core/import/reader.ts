@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import type { Emit, FormatName } from '../../../shared/model';
 import type { QuarantineRow, RecordRow, SkipRow, SourceInfo } from '../store/import-store';
 import { BundleError, DEFAULT_LIMITS, enumerateInput, type BundleLimits } from './bundle';
-import { blockItems, frameDocument, frameLines, isFrameError, READ_CHUNK_BYTES, splitLines, type FrameItem, type LineBlock } from './framing';
+import { blockItems, frameDocument, frameLines, isFrameError, READ_CHUNK_BYTES, splitLines, type FrameItem, type LineOptions, type ParseBlock } from './framing';
 import type { FormatHandler, Framing } from './formats/types';
 import { HANDLERS, detectDocumentFormat } from './registry';
 import { buildSniff, SNIFF_BYTES } from './sniff';
@@ -34,7 +34,12 @@ export interface ReadOptions {
    * Parallel mode: hand a block of lines of the current source to a parse worker (resolves when there is
    * room for more). The blocks' rows reach the writer by another way, numbered by `seq`.
    */
-  parallel?: (format: FormatName, block: LineBlock, seq: number) => Promise<void>;
+  parallel?: (format: FormatName, block: ParseBlock, seq: number) => Promise<void>;
+  /**
+   * Parallel mode: resolves once every block handed out so far and every row message yielded so far is
+   * stored (rows this thread maps itself, an overlong line's, must land between the blocks around them).
+   */
+  drain?: () => Promise<void>;
 }
 
 const DOCUMENT_MAX = 16 * 1024 * 1024;
@@ -170,10 +175,25 @@ async function* readOne(stream: Readable, info: SourceInfo, opts: ReadOptions): 
   let failure: string | undefined;
   // Lines of a large file: cut into blocks here, parsed and mapped on the parse workers (opts.parallel),
   // stored by the writer in block order. 'end' says how many blocks the source had.
+  const overlongFraming = handler.overlongLine;
+  const lineOpts: LineOptions = overlongFraming ? { overlong: (_line, bytes) => frameDocument(bytes, overlongFraming, null) } : {};
   if (framing.kind === 'lines' && opts.parallel) {
     let blocks = 0;
     try {
-      for await (const block of splitLines(rest())) {
+      for await (const block of splitLines(rest(), undefined, lineOpts)) {
+        if ('stream' in block) {
+          // an overlong line streamed here, its rows between the blocks before it and after it
+          await opts.drain?.();
+          const batch = new RowBatch();
+          let n = 0;
+          for await (const item of block.stream) {
+            batch.addItem(handler, item);
+            if (++n % batchSize === 0) yield batch.take();
+          }
+          yield batch.take();
+          await opts.drain?.();
+          continue;
+        }
         await opts.parallel(handler.format, block, blocks++);
         if (opts.isCancelled?.()) return;
       }
@@ -186,7 +206,7 @@ async function* readOne(stream: Readable, info: SourceInfo, opts: ReadOptions): 
   }
   const batch = new RowBatch();
   let pending = 0;
-  const frames: AsyncGenerator<FrameItem> = framing.kind === 'lines' ? frameLines(rest()) : frameDocument(rest(), framing, ended ? head.length : info.size || null);
+  const frames: AsyncGenerator<FrameItem> = framing.kind === 'lines' ? frameLines(rest(), lineOpts) : frameDocument(rest(), framing, ended ? head.length : info.size || null);
   try {
     for await (const item of frames) {
       batch.addItem(handler, item);
@@ -251,7 +271,7 @@ export class RowBatch {
 }
 
 /** Parse and map one block of lines (a parse worker's job; see splitLines). */
-export function parseLineBlock(format: FormatName, block: LineBlock): Extract<ReaderMsg, { t: 'rows' }> {
+export function parseLineBlock(format: FormatName, block: ParseBlock): Extract<ReaderMsg, { t: 'rows' }> {
   const handler = HANDLERS.find((h) => h.format === format);
   if (!handler) throw new Error(`no handler for ${format}`);
   const batch = new RowBatch();
@@ -260,7 +280,7 @@ export function parseLineBlock(format: FormatName, block: LineBlock): Extract<Re
 }
 
 /** parseLineBlock with the records packed for posting to the writer. */
-export function parseLineBlockPacked(format: FormatName, block: LineBlock): Extract<ReaderMsg, { t: 'rows' }> {
+export function parseLineBlockPacked(format: FormatName, block: ParseBlock): Extract<ReaderMsg, { t: 'rows' }> {
   const m = parseLineBlock(format, block);
   return { t: 'rows', records: [], packed: packRecords(m.records), quarantine: m.quarantine, skips: m.skips };
 }

@@ -5,7 +5,7 @@
  */
 import { workerData, type MessagePort } from 'node:worker_threads';
 import type { FormatName } from '../../../shared/model';
-import type { LineBlock } from '../import/framing';
+import type { ParseBlock } from '../import/framing';
 import { parseLineBlockPacked } from '../import/reader';
 import { osThreadId } from './thread-cpu';
 import { packedTransfer } from '../store/packed-rows';
@@ -16,7 +16,7 @@ export interface BlockJob {
   /** input bytes read when the block was cut: the writer's progress once the block is stored */
   bytes: number;
   format: FormatName;
-  block: { buf: Uint8Array; firstLine: number; lines: number } | { error: Extract<LineBlock, { error: unknown }>['error'] };
+  block: { buf: Uint8Array; firstLine: number; lines: number } | { error: Extract<ParseBlock, { error: unknown }>['error'] };
 }
 
 const { blocksIn, rowsOut } = workerData as { blocksIn: MessagePort; rowsOut: MessagePort };
@@ -25,7 +25,7 @@ rowsOut.postMessage({ tid: osThreadId() });
 
 blocksIn.on('message', (job: BlockJob) => {
   const b = job.block;
-  const block: LineBlock = 'error' in b ? b : { buf: Buffer.from(b.buf.buffer, b.buf.byteOffset, b.buf.byteLength), firstLine: b.firstLine, lines: b.lines };
+  const block: ParseBlock = 'error' in b ? b : { buf: Buffer.from(b.buf.buffer, b.buf.byteOffset, b.buf.byteLength), firstLine: b.firstLine, lines: b.lines };
   try {
     const rows = parseLineBlockPacked(job.format, block);
     // the packed arrays move to the writer (no copy on either side)

@@ -33,6 +33,11 @@ async function room(): Promise<void> {
   inFlight++;
 }
 
+/** Until the writer has stored everything handed out so far (blocks and row messages). */
+async function drain(): Promise<void> {
+  while (inFlight > 0 && !cancelled) await new Promise<void>((r) => (wake = r));
+}
+
 async function main() {
   port.postMessage({ tid: osThreadId() });
   const parallel = parsers.length
@@ -47,7 +52,7 @@ async function main() {
         next = (next + 1) % parsers.length;
       }
     : undefined;
-  for await (const msg of readInputs(inputs, { known: new Set(known), onRawBytes: (n) => (bytes += n), isCancelled: () => cancelled, parallel })) {
+  for await (const msg of readInputs(inputs, { known: new Set(known), onRawBytes: (n) => (bytes += n), isCancelled: () => cancelled, parallel, drain: parallel ? drain : undefined })) {
     if (cancelled) break;
     if (msg.t === 'begin') src++;
     if (msg.t === 'rows') await room();

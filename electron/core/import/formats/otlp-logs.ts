@@ -25,6 +25,7 @@ import {
   isObject,
   mapOtlpUnit,
   OTLP_TRACES_SIGNAL,
+  otlpStreamFraming,
   type OtlpContext,
   type OtlpSignal,
   optString,
@@ -129,6 +130,8 @@ export const otlpLogsHandler: FormatHandler = {
   map(unit: Unit): Emit[] {
     return mapOtlpUnit(unit, OTLP_LOGS_SIGNAL, [OTLP_LOGS_SIGNAL, OTLP_TRACES_SIGNAL]);
   },
+  // its JSON Lines may hold requests of both signals
+  overlongLine: otlpStreamFraming(OTLP_LOGS_SIGNAL, OTLP_TRACES_SIGNAL),
 };
 
 export const handler = otlpLogsHandler;

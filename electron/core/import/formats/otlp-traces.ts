@@ -300,14 +300,16 @@ export function mapOtlpRequest(value: unknown, signal: OtlpSignal, base: Locator
 }
 
 /** Streaming framing for one signal: items as units, resource and scope as context; plain and `result`-wrapped. */
-export function otlpStreamFraming(signal: OtlpSignal): Framing {
+export function otlpStreamFraming(...signals: OtlpSignal[]): Extract<Framing, { kind: 'document' }> {
   const units: JsonPath[] = [];
   const context: JsonPath[] = [];
-  for (const prefix of [[], ['result']] as JsonPath[]) {
-    context.push([...prefix, signal.resourceKey, '*', 'resource']);
-    for (const { key, scopeField } of signal.scopeLists) {
-      context.push([...prefix, signal.resourceKey, '*', key, '*', scopeField]);
-      units.push([...prefix, signal.resourceKey, '*', key, '*', signal.itemsKey, '*']);
+  for (const signal of signals) {
+    for (const prefix of [[], ['result']] as JsonPath[]) {
+      context.push([...prefix, signal.resourceKey, '*', 'resource']);
+      for (const { key, scopeField } of signal.scopeLists) {
+        context.push([...prefix, signal.resourceKey, '*', key, '*', scopeField]);
+        units.push([...prefix, signal.resourceKey, '*', key, '*', signal.itemsKey, '*']);
+      }
     }
   }
   return { kind: 'document', units, context };
@@ -342,7 +344,9 @@ export function mapOtlpUnit(unit: Unit, signal: OtlpSignal, lineSignals: readonl
     const chosen = lineSignals.find((s) => s.resourceKey === key) ?? signal;
     return mapOtlpRequest(unit.value, chosen, unit.locator, basePath, unit.rawLine);
   }
-  return mapStreamedItem(unit, signal);
+  // a streamed item (a document, or an overlong line of a file that mixes signals): its signal is in its path
+  const p = unit.path;
+  return mapStreamedItem(unit, lineSignals.find((s) => p[p.length - 6] === s.resourceKey) ?? signal);
 }
 
 /**
@@ -502,6 +506,7 @@ export const otlpTracesHandler: FormatHandler = {
   map(unit: Unit): Emit[] {
     return mapOtlpUnit(unit, OTLP_TRACES_SIGNAL);
   },
+  overlongLine: otlpStreamFraming(OTLP_TRACES_SIGNAL),
 };
 
 export const handler = otlpTracesHandler;

@@ -64,6 +64,12 @@ export interface FormatHandler {
    * Every emitted record carries a locator pointing at the line and/or JSON path it came from.
    */
   map(unit: Unit): Emit[];
+  /**
+   * For JSON Lines formats whose lines are whole documents (OTLP requests): how to stream a line too long to
+   * parse whole (over MAX_LINE_BYTES, e.g. an export minified onto one line). Its units reach `map` like a
+   * streamed document's. Without it such a line is quarantined.
+   */
+  overlongLine?: Extract<Framing, { kind: 'document' }>;
 }
 
 /** JSONPath text for a concrete path: ['data', 0, 'spans', 3] → '$.data[0].spans[3]' */
