@@ -1,10 +1,9 @@
-import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
 import type { Locator } from '../../../shared/model';
 import type { Framing, JsonPath, Unit } from './formats/types';
 import { pathToString } from './formats/types';
+import { dropContextUnder, matches, mayContain, scanDocument } from './json-scan';
 
-const require_ = createRequire(import.meta.url);
 
 /** A piece of input that could not even be cut into a unit (bad bytes, truncated document, overlong line). */
 export interface FrameError {
@@ -226,26 +225,6 @@ function firstInvalidUtf8(b: Uint8Array): number {
   return lo;
 }
 
-function matches(pats: JsonPath[] | undefined, p: JsonPath): boolean {
-  if (!pats) return false;
-  outer: for (const pat of pats) {
-    if (pat.length !== p.length) continue;
-    for (let i = 0; i < pat.length; i++) if (pat[i] !== '*' && pat[i] !== p[i]) continue outer;
-    return true;
-  }
-  return false;
-}
-
-/** Could any pattern match a path below p? (avoid descending into irrelevant subtrees) */
-function mayContain(pats: JsonPath[], p: JsonPath): boolean {
-  outer: for (const pat of pats) {
-    if (pat.length <= p.length) continue;
-    for (let i = 0; i < p.length; i++) if (pat[i] !== '*' && pat[i] !== p[i]) continue outer;
-    return true;
-  }
-  return false;
-}
-
 /** Walk an already-parsed document exactly as the streaming framer does. */
 export function* walkDocument(doc: unknown, framing: Extract<Framing, { kind: 'document' }>): Generator<Unit> {
   const context: Record<string, unknown> = {};
@@ -262,11 +241,13 @@ export function* walkDocument(doc: unknown, framing: Extract<Framing, { kind: 'd
     if (!mayContain(all, p)) return;
     if (Array.isArray(v)) for (let i = 0; i < v.length; i++) yield* walk(v[i], [...p, i]);
     else if (v && typeof v === 'object') for (const k of Object.keys(v)) yield* walk((v as Record<string, unknown>)[k], [...p, k]);
+    else return;
+    dropContextUnder(context, p);
   }
   yield* walk(doc, []);
 }
 
-/** Cut one JSON document into units. Small documents are parsed whole; large ones are streamed token by token. */
+/** Cut one JSON document into units. Small documents are parsed whole; large ones are scanned as they stream (json-scan.ts). */
 export async function* frameDocument(
   chunks: AsyncIterable<Buffer>,
   framing: Extract<Framing, { kind: 'document' }>,
@@ -293,7 +274,7 @@ export async function* frameDocument(
     yield* walkDocument(doc, framing);
     return;
   }
-  yield* streamDocument(chunks, framing);
+  yield* scanDocument(chunks, framing);
 }
 
 function describeJsonError(e: Error, text: string): string {
@@ -313,170 +294,6 @@ function lineOfError(e: Error, text: string): number | undefined {
   const m = /position (\d+)/.exec(e.message);
   if (!m) return /Unexpected end/.test(e.message) ? text.split('\n').length : undefined;
   return text.slice(0, Number(m[1])).split('\n').length;
-}
-
-interface Frame {
-  isArray: boolean;
-  index: number;
-  key: string | null;
-}
-
-/** Token-level streaming with stream-json: assembles only the values at unit/context paths. */
-async function* streamDocument(chunks: AsyncIterable<Buffer>, framing: Extract<Framing, { kind: 'document' }>): AsyncGenerator<FrameItem> {
-  const { parser } = require_('stream-json') as { parser: (o: object) => import('node:stream').Duplex };
-  const p = parser({ packKeys: true, packStrings: true, packNumbers: true, streamKeys: false, streamStrings: false, streamNumbers: false, jsonStreaming: false });
-  const all = [...framing.units, ...(framing.context ?? [])];
-  const context: Record<string, unknown> = {};
-  const out: FrameItem[] = [];
-  const path: JsonPath = [];
-  const frames: Frame[] = [];
-  // assembly state
-  let asmDepth = -1; // frames depth at which the assembled root started
-  let asmKind: 'unit' | 'context' | null = null;
-  let asmPath: JsonPath = [];
-  const asmStack: Array<{ v: unknown[] | Record<string, unknown>; key: string | null }> = [];
-  let asmRoot: unknown;
-  let bytes = 0;
-  let parseError: Error | null = null;
-
-  const finishValue = (v: unknown) => {
-    if (asmKind === 'unit') out.push({ value: v, path: asmPath, locator: { path: pathToString(asmPath) }, context: { ...context } });
-    else if (asmKind === 'context') context[asmPath.join('.')] = v;
-    asmKind = null;
-    asmDepth = -1;
-  };
-  const addToAsm = (v: unknown) => {
-    const top = asmStack[asmStack.length - 1];
-    if (!top) {
-      asmRoot = v;
-      return;
-    }
-    if (Array.isArray(top.v)) top.v.push(v);
-    else top.v[top.key as string] = v;
-  };
-  /** Called at the start of every value: compute its path and decide whether to assemble it. */
-  const valueStart = (): 'asm' | 'track' | 'ignore' => {
-    if (asmKind) return 'asm';
-    const parent = frames[frames.length - 1];
-    if (parent) {
-      if (parent.isArray) path.push(parent.index++);
-      else path.push(parent.key as string);
-    }
-    if (matches(framing.units, path)) {
-      asmKind = 'unit';
-      asmPath = [...path];
-      asmDepth = frames.length;
-      return 'asm';
-    }
-    if (matches(framing.context, path)) {
-      asmKind = 'context';
-      asmPath = [...path];
-      asmDepth = frames.length;
-      return 'asm';
-    }
-    return mayContain(all, path) ? 'track' : 'ignore';
-  };
-  const valueEnd = () => {
-    if (frames.length > 0) path.pop();
-  };
-  let ignoreDepth = 0;
-
-  const onToken = (t: { name: string; value?: unknown }) => {
-    if (ignoreDepth > 0) {
-      if (t.name === 'startObject' || t.name === 'startArray') ignoreDepth++;
-      else if (t.name === 'endObject' || t.name === 'endArray') {
-        ignoreDepth--;
-        if (ignoreDepth === 0) valueEnd();
-      }
-      return;
-    }
-    switch (t.name) {
-      case 'startObject':
-      case 'startArray': {
-        const isArray = t.name === 'startArray';
-        const mode = valueStart();
-        if (mode === 'asm') {
-          const c: unknown[] | Record<string, unknown> = isArray ? [] : {};
-          addToAsm(c);
-          asmStack.push({ v: c, key: null });
-        } else if (mode === 'ignore') {
-          ignoreDepth = 1;
-          return;
-        }
-        if (mode !== 'asm' || asmStack.length === 1) frames.push({ isArray, index: 0, key: null });
-        break;
-      }
-      case 'endObject':
-      case 'endArray': {
-        if (asmKind && asmStack.length > 0) {
-          const done = asmStack.pop()!;
-          if (asmStack.length === 0) {
-            frames.pop();
-            finishValue(done.v);
-            asmRoot = undefined;
-            valueEnd();
-          }
-          break;
-        }
-        frames.pop();
-        valueEnd();
-        break;
-      }
-      case 'keyValue': {
-        if (asmKind && asmStack.length > 0) asmStack[asmStack.length - 1]!.key = t.value as string;
-        else {
-          const f = frames[frames.length - 1];
-          if (f) f.key = t.value as string;
-        }
-        break;
-      }
-      default: {
-        // primitives
-        let v: unknown;
-        if (t.name === 'stringValue') v = t.value;
-        else if (t.name === 'numberValue') v = Number(t.value);
-        else if (t.name === 'trueValue') v = true;
-        else if (t.name === 'falseValue') v = false;
-        else if (t.name === 'nullValue') v = null;
-        else return; // start/end chunk tokens are disabled
-        const mode = valueStart();
-        if (mode === 'asm') {
-          if (asmStack.length === 0) {
-            finishValue(v);
-            valueEnd();
-          } else addToAsm(v);
-        } else valueEnd();
-      }
-    }
-  };
-  void asmRoot;
-  void asmDepth;
-
-  p.on('data', onToken);
-  p.on('error', (e: Error) => {
-    parseError = e;
-  });
-  for await (const c of chunks) {
-    bytes += c.length;
-    if (parseError) break;
-    const ok = p.write(c);
-    while (out.length) yield out.shift()!;
-    if (!ok) await new Promise<void>((r) => p.once('drain', () => r()));
-  }
-  if (!parseError) {
-    await new Promise<void>((resolve) => {
-      p.once('end', () => resolve());
-      p.once('error', () => resolve());
-      p.end();
-      p.resume();
-    });
-  }
-  while (out.length) yield out.shift()!;
-  if (parseError) {
-    yield { error: `invalid JSON after ${bytes} bytes: ${(parseError as Error).message}`, locator: { path: pathToString(path) } };
-  } else if (frames.length > 0 || asmStack.length > 0) {
-    yield { error: `truncated document: ended inside ${pathToString(path)}`, locator: { path: pathToString(path) } };
-  }
 }
 
 export type { Readable };
