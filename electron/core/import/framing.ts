@@ -4,7 +4,6 @@ import type { Framing, JsonPath, Unit } from './formats/types';
 import { pathToString } from './formats/types';
 import { dropContextUnder, matches, mayContain, scanDocument } from './json-scan';
 
-
 /** A piece of input that could not even be cut into a unit (bad bytes, truncated document, overlong line). */
 export interface FrameError {
   error: string;
@@ -17,7 +16,10 @@ export function isFrameError(x: FrameItem): x is FrameError {
   return (x as FrameError).error !== undefined;
 }
 
-/** Lines longer than this are quarantined without being held in memory whole. */
+/**
+ * Lines longer than this are not held in memory whole: quarantined, or streamed as a document when the
+ * format's lines are documents (FormatHandler.overlongLine).
+ */
 export const MAX_LINE_BYTES = 64 * 1024 * 1024;
 
 /**

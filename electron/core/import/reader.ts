@@ -184,14 +184,9 @@ async function* readOne(stream: Readable, info: SourceInfo, opts: ReadOptions): 
         if ('stream' in block) {
           // an overlong line streamed here, its rows between the blocks before it and after it
           await opts.drain?.();
-          const batch = new RowBatch();
-          let n = 0;
-          for await (const item of block.stream) {
-            batch.addItem(handler, item);
-            if (++n % batchSize === 0) yield batch.take();
-          }
-          yield batch.take();
+          failure = yield* rowMessages(handler, block.stream, batchSize, opts.isCancelled);
           await opts.drain?.();
+          if (failure !== undefined || opts.isCancelled?.()) break;
           continue;
         }
         await opts.parallel(handler.format, block, blocks++);
@@ -204,16 +199,27 @@ async function* readOne(stream: Readable, info: SourceInfo, opts: ReadOptions): 
     yield { t: 'end', sha256: hash.digest('hex'), size, blocks, ...(failure ? { error: failure } : {}) };
     return;
   }
+  const frames: AsyncGenerator<FrameItem> = framing.kind === 'lines' ? frameLines(rest(), lineOpts) : frameDocument(rest(), framing, ended ? head.length : info.size || null);
+  failure = yield* rowMessages(handler, frames, batchSize, opts.isCancelled);
+  if (opts.isCancelled?.()) return;
+  yield { t: 'end', sha256: hash.digest('hex'), size, ...(failure ? { error: failure } : {}) };
+}
+
+/**
+ * Frame items mapped into row messages of up to `batchSize` records, the last one whatever is left. A read
+ * error ends them: it is quarantined ("reading stopped") after the rows before it, and returned.
+ */
+async function* rowMessages(handler: FormatHandler, items: AsyncIterable<FrameItem>, batchSize: number, isCancelled?: () => boolean): AsyncGenerator<ReaderMsg, string | undefined> {
   const batch = new RowBatch();
   let pending = 0;
-  const frames: AsyncGenerator<FrameItem> = framing.kind === 'lines' ? frameLines(rest(), lineOpts) : frameDocument(rest(), framing, ended ? head.length : info.size || null);
+  let failure: string | undefined;
   try {
-    for await (const item of frames) {
+    for await (const item of items) {
       batch.addItem(handler, item);
       if (++pending >= batchSize) {
         pending = 0;
         yield batch.take();
-        if (opts.isCancelled?.()) return;
+        if (isCancelled?.()) return undefined;
       }
     }
   } catch (e) {
@@ -221,7 +227,7 @@ async function* readOne(stream: Readable, info: SourceInfo, opts: ReadOptions): 
     batch.quarantine.push([null, null, `reading stopped: ${failure}`, null]);
   }
   yield batch.take();
-  yield { t: 'end', sha256: hash.digest('hex'), size, ...(failure ? { error: failure } : {}) };
+  return failure;
 }
 
 /** Rows for the writer from a format mapper's emits (records with their facts, quarantine entries, skips). */

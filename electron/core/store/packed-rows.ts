@@ -30,15 +30,11 @@ const NO_FACTS = -3;
 const N_FACTS = FACT_COLUMNS.length;
 const CHUNK = 32 * 1024;
 
-let scratchLen = new Int32Array(0);
-let scratchNum = new Float64Array(0);
-
 /** Packs a block's rows (a hot loop: no closures, typed arrays sized for the worst case). */
 export function packRecords(rows: RecordRow[]): PackedRecords {
-  // upper bounds: 12 fields and the facts per record (scratch arrays reused from block to block; the result
-  // is an exact-size copy)
-  const len = scratchLen.length >= rows.length * (12 + N_FACTS) ? scratchLen : (scratchLen = new Int32Array(rows.length * (12 + N_FACTS) * 2));
-  const num = scratchNum.length >= rows.length * (3 + N_FACTS) ? scratchNum : (scratchNum = new Float64Array(rows.length * (3 + N_FACTS) * 2));
+  // upper bounds: 12 fields and the facts per record
+  const len = new Int32Array(rows.length * (12 + N_FACTS));
+  const num = new Float64Array(rows.length * (3 + N_FACTS));
   const chunks: string[] = [];
   let s = '';
   let li = 0;
