@@ -424,74 +424,75 @@ const STOPWORDS: Record<string, string[]> = {
   nl: ['de', 'het', 'een', 'en', 'van', 'ik', 'niet', 'mijn', 'is', 'voor', 'met', 'graag', 'dat', 'je'],
 };
 
+/** Scripts counted by guessLanguage, by index; a script's language when it dominates ('' for Latin: by words). */
+const SCRIPT_LANG = ['', 'ru', 'el', 'he', 'ar', 'hi', 'th', 'ja', 'ko', 'zh'] as const;
+const LATIN = 0;
+const CYRILLIC = 1;
+const KANA = 7;
+const HAN = 9;
+
+/** The script (index in SCRIPT_LANG) of a UTF-16 unit, or -1. */
+function scriptOf(c: number): number {
+  if ((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0xc0 && c <= 0x24f && c !== 0xd7 && c !== 0xf7)) return LATIN;
+  if (c < 0x370) return -1;
+  if (c >= 0x400 && c <= 0x4ff) return CYRILLIC;
+  if (c <= 0x3ff) return 2; // greek
+  if (c >= 0x590 && c <= 0x5ff) return 3; // hebrew
+  if ((c >= 0x600 && c <= 0x6ff) || (c >= 0x750 && c <= 0x77f)) return 4; // arabic
+  if (c >= 0x900 && c <= 0x97f) return 5; // devanagari
+  if (c >= 0xe00 && c <= 0xe7f) return 6; // thai
+  if ((c >= 0x3040 && c <= 0x30ff) || (c >= 0x31f0 && c <= 0x31ff)) return KANA;
+  if ((c >= 0xac00 && c <= 0xd7af) || (c >= 0x1100 && c <= 0x11ff)) return 8; // hangul
+  if ((c >= 0x4e00 && c <= 0x9fff) || (c >= 0x3400 && c <= 0x4dbf)) return HAN;
+  return -1;
+}
+
 /**
  * A simple language guess: the dominant Unicode script decides (Han+kana → ja, Hangul → ko, Cyrillic → ru,
  * Arabic → ar, ...); Latin text is told apart by common function words (en, es, fr, de, pt, it, nl),
- * else 'latin'. 'und' when there are no letters. Good enough to see a shift in the input mix.
+ * else 'latin'. 'und' when there are no letters. Good enough to see a shift in the input mix. Ties go to
+ * the script seen first, and to the language listed first.
  */
 export function guessLanguage(text: string): string {
   const s = text.length > 2000 ? text.slice(0, 2000) : text;
-  const counts: Record<string, number> = {};
+  const counts = new Int32Array(SCRIPT_LANG.length);
+  const seen: number[] = []; // scripts in the order first seen
   let letters = 0;
-  // UTF-16 units: characters outside the BMP (surrogate pairs) belong to none of the scripts below either way
+  // UTF-16 units: characters outside the BMP (surrogate pairs) belong to none of the scripts either way
   for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    let script: string | null = null;
-    if ((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0xc0 && c <= 0x24f && c !== 0xd7 && c !== 0xf7)) script = 'latin';
-    else if (c >= 0x400 && c <= 0x4ff) script = 'cyrillic';
-    else if (c >= 0x370 && c <= 0x3ff) script = 'greek';
-    else if (c >= 0x590 && c <= 0x5ff) script = 'hebrew';
-    else if ((c >= 0x600 && c <= 0x6ff) || (c >= 0x750 && c <= 0x77f)) script = 'arabic';
-    else if (c >= 0x900 && c <= 0x97f) script = 'devanagari';
-    else if (c >= 0xe00 && c <= 0xe7f) script = 'thai';
-    else if ((c >= 0x3040 && c <= 0x30ff) || (c >= 0x31f0 && c <= 0x31ff)) script = 'kana';
-    else if ((c >= 0xac00 && c <= 0xd7af) || (c >= 0x1100 && c <= 0x11ff)) script = 'hangul';
-    else if ((c >= 0x4e00 && c <= 0x9fff) || (c >= 0x3400 && c <= 0x4dbf)) script = 'han';
-    if (script) {
-      counts[script] = (counts[script] ?? 0) + 1;
-      letters++;
-    }
+    const k = scriptOf(s.charCodeAt(i));
+    if (k < 0) continue;
+    if (counts[k]++ === 0) seen.push(k);
+    letters++;
   }
   if (letters === 0) return 'und';
-  if ((counts.kana ?? 0) > 0 && (counts.kana ?? 0) + (counts.han ?? 0) >= letters / 2) return 'ja';
-  let top = 'latin';
+  if (counts[KANA]! > 0 && counts[KANA]! + counts[HAN]! >= letters / 2) return 'ja';
+  let top = LATIN;
   let best = -1;
-  for (const [k, v] of Object.entries(counts)) if (v > best) [top, best] = [k, v];
-  switch (top) {
-    case 'han':
-      return 'zh';
-    case 'hangul':
-      return 'ko';
-    case 'cyrillic':
-      return /[іїєґ]/i.test(s) ? 'uk' : 'ru';
-    case 'greek':
-      return 'el';
-    case 'hebrew':
-      return 'he';
-    case 'arabic':
-      return 'ar';
-    case 'devanagari':
-      return 'hi';
-    case 'thai':
-      return 'th';
-    case 'kana':
-      return 'ja';
+  for (const k of seen) if (counts[k]! > best) [top, best] = [k, counts[k]!];
+  if (top === CYRILLIC) return /[іїєґ]/i.test(s) ? 'uk' : 'ru';
+  if (top !== LATIN) return SCRIPT_LANG[top]!;
+  const hits = new Int32Array(STOPWORD_LANGS.length);
+  for (const w of s.toLowerCase().match(/\p{L}+/gu) ?? []) {
+    const langs = stopwordIndex().get(w);
+    if (langs) for (const l of langs) hits[l]!++;
   }
-  const words = s.toLowerCase().match(/\p{L}+/gu) ?? [];
   let lang = 'latin';
   let hi = 0;
-  for (const [k, set] of stopwordSets()) {
-    let n = 0;
-    for (const w of words) if (set.has(w)) n++;
-    if (n > hi) [lang, hi] = [k, n];
-  }
+  for (let l = 0; l < hits.length; l++) if (hits[l]! > hi) [lang, hi] = [STOPWORD_LANGS[l]!, hits[l]!];
   return lang;
 }
 
-let STOPWORD_SETS: Array<[string, Set<string>]> | null = null;
-/** The stop-word lists as sets, built once (in STOPWORDS order: the first language wins a tie). */
-function stopwordSets(): Array<[string, Set<string>]> {
-  return (STOPWORD_SETS ??= Object.entries(STOPWORDS).map(([k, list]): [string, Set<string>] => [k, new Set(list)]));
+const STOPWORD_LANGS = Object.keys(STOPWORDS);
+let STOPWORD_INDEX: Map<string, number[]> | null = null;
+/** Each stop word with the languages (indexes in STOPWORD_LANGS) that list it, built once. */
+function stopwordIndex(): Map<string, number[]> {
+  if (STOPWORD_INDEX) return STOPWORD_INDEX;
+  const m = new Map<string, number[]>();
+  STOPWORD_LANGS.forEach((lang, l) => {
+    for (const w of new Set(STOPWORDS[lang])) m.set(w, [...(m.get(w) ?? []), l]);
+  });
+  return (STOPWORD_INDEX = m);
 }
 
 type Side = CompareRequest['a'];
