@@ -4,15 +4,10 @@
  * (electron/core/store/runs-derive.ts holds the SQL). Skips the work when the evidence has not changed
  * since the last derivation.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import type { FindingCode } from '../../../shared/api';
 import { CLOCK_SKEW_THRESHOLD_US, findingSeverity, formatDurationUs } from '../../../shared/findings';
 import type { Db } from '../store/db';
-import { RunsDeriveStore, type AuditRunsHelper, type FindingRow } from '../store/runs-derive';
-import { distFile } from '../workers/locate';
+import { RunsDeriveStore, type FindingRow } from '../store/runs-derive';
 import { inferDecisionLinks, resolveSharedTraces } from './correlate';
 import { LineageIndex, lineageGraph } from './lineage';
 import { clearLargeRuns, computeRunsSummary, countAllRuns, largeRunCandidates, lineageRecords, setMetaValue, setRunsSummary, storeLargeRun } from '../store/runs-store';
@@ -23,8 +18,6 @@ import { cacheOverview } from './overview';
 export interface DeriveOptions {
   /** derive even when the evidence did not change */
   force?: boolean;
-  /** build the audit side (t_aud) on a second connection and thread while this one scans (default true) */
-  helper?: boolean;
   /** CLOCK_SKEW threshold in microseconds (default 2 minutes) */
   skewUs?: number;
   onPhase?: (phase: string, ms: number) => void;
@@ -55,14 +48,13 @@ export function deriveRuns(db: Db, opts: DeriveOptions = {}): DeriveResult {
     last = now;
   };
   const skewUs = opts.skewUs ?? CLOCK_SKEW_THRESHOLD_US;
-  const helper = opts.helper === false ? null : startAuditHelper(db, store);
   store.begin();
   try {
     store.clear();
     mark('clear');
     store.scan();
     mark('scan');
-    store.aggregate(skewUs, helper);
+    store.aggregate(skewUs);
     mark('aggregate');
     store.linkTraces();
     mark('traces');
@@ -171,70 +163,7 @@ export function deriveRuns(db: Db, opts: DeriveOptions = {}): DeriveResult {
     throw e;
   } finally {
     store.end();
-    helper?.dispose();
-  }
-  if (helper) {
-    phases['helper'] = helper.ms();
-    opts.onPhase?.('helper', phases['helper']);
   }
   const runs = countAllRuns(db);
   return { skipped: false, runs, ms: Math.round(performance.now() - t0), phases };
-}
-
-/** How long a helper thread may take to start before the derivation builds t_aud itself. */
-const HELPER_START_MS = 30_000;
-
-/**
- * Starts the helper connection (electron/core/workers/derive-worker.ts) that builds t_aud from the audit parts
- * into a scratch database on another thread, so that the two sides of the aggregation use both cores. Null
- * (the derivation does it all itself) for in-memory cases, cases with legacy backfills pending (the parts they
- * add are not committed, so a second connection would not see them) and when the worker is not built.
- */
-function startAuditHelper(db: Db, store: RunsDeriveStore): (AuditRunsHelper & { dispose(): void; ms(): number }) | null {
-  if (db.memory || !db.name || store.backfillPending()) return null;
-  let script: string;
-  try {
-    script = distFile('derive-worker.cjs');
-  } catch {
-    return null;
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'casefile-derive-'));
-  const scratchPath = join(dir, 'audit-runs.sqlite');
-  const signal = new SharedArrayBuffer(4);
-  const flag = new Int32Array(signal);
-  const { port1, port2 } = new MessageChannel();
-  let worker: Worker | null = null;
-  let result: { ok: boolean; ms?: number; error?: string } | null = null;
-  try {
-    store.attachAuditRuns(scratchPath);
-    worker = new Worker(script, { workerData: { casePath: resolve(db.name), scratchPath, signal, port: port2 }, transferList: [port2], name: 'casefile-derive' });
-  } catch {
-    port1.close();
-    rmSync(dir, { recursive: true, force: true });
-    return null;
-  }
-  return {
-    wait(): boolean {
-      // the deriving thread is inside one synchronous transaction: it waits on the shared flag, not on events
-      const started = performance.now();
-      while (Atomics.load(flag, 0) === 0 && performance.now() - started < HELPER_START_MS) Atomics.wait(flag, 0, 0, 100);
-      while (Atomics.load(flag, 0) === 1) Atomics.wait(flag, 0, 1, 1000);
-      if (Atomics.load(flag, 0) !== 2) return false;
-      result = (receiveMessageOnPort(port1)?.message as typeof result) ?? null;
-      // the scratch file is open on this connection now: unlinked at once, a process killed later leaves nothing
-      // behind (where an open file cannot be removed, dispose() removes it)
-      try {
-        rmSync(dir, { recursive: true, force: true });
-      } catch {
-        // removed at dispose()
-      }
-      return result?.ok === true;
-    },
-    ms: () => result?.ms ?? -1,
-    dispose(): void {
-      port1.close();
-      void worker?.terminate();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
 }

@@ -13,8 +13,7 @@
  *  - decision-id  an OPA decision whose decision_id an audit policy.decision event of a run names
  *  - session-id / time-window  (inferred) — computed in recon/correlate.ts, stored here as run_links
  */
-import Database from 'better-sqlite3';
-import { NEW_CASE_PAGE_SIZE, type Db } from './db';
+import type { Db } from './db';
 import { guessLanguage } from '../../../shared/sli';
 import { FACT_COLUMNS, recordFacts } from '../../../shared/record-facts';
 import { sha256Hex as sha256 } from './hash';
@@ -206,28 +205,20 @@ const TEMPS = [
   't_base', 't_rdec', 't_rreason', 't_tools', 't_steps', 't_dagg', 't_ragg', 't_tagg', 't_xagg', 't_magg',
 ];
 
-/**
- * The derivation's SQL. Everything starts from ONE sequential scan of `records` (scan()) into a compact
- * temp table t_rec: the columns later steps need, JSON fields extracted once (per event type), the hash
- * chain fields read as substrings. All grouping then works on temp tables (sorted on disk: temp_store is
- * FILE during a derivation), never on the records' JSON, and never by random access into a large case.
- * The only lookups into `records` afterwards are by index for the few rows findings point at.
- */
-/**
- * t_aud, the per-run facts of the audit events, from `audit_run_parts` alone: as temp tables of the deriving
- * connection, or (temp false) as tables of a scratch database that a helper connection fills on another thread
- * while the deriving connection scans (buildAuditRuns).
- */
-function auditRunsSql(temp: boolean): string {
-  const table = temp ? 'TEMP TABLE' : 'TABLE';
-  const ix = temp ? 'temp.' : '';
+/** t_aud, the per-run facts of the audit events, from `audit_run_parts` alone. */
+function auditRunsSql(): string {
   return `
       -- per-run facts of the audit events: their parts merged (migration 006, shared/audit-parts.ts), in event order.
       -- Most runs are one part: their row is the part's, column for column what the grouping below gives one row
       -- (the model as cf_first_model writes it), without sorting or grouping them.
-      CREATE ${table} t_multi AS SELECT run_id FROM audit_run_parts GROUP BY run_id HAVING count(*) > 1;
-      CREATE UNIQUE INDEX ${ix}t_multi_run ON t_multi(run_id);
-      CREATE ${table} t_aud AS
+      CREATE TEMP TABLE t_multi AS SELECT run_id FROM audit_run_parts GROUP BY run_id HAVING count(*) > 1;
+      CREATE UNIQUE INDEX temp.t_multi_run ON t_multi(run_id);
+      CREATE TEMP TABLE t_aud AS
+      SELECT *,
+        -- hash chain, structurally: see the grouping below
+        CASE WHEN n_chained > 0 AND (chain_bad = 1 OR n_cparts > 1 OR n_chained < n_audit OR (n_seq > 0 AND n_seq < n_audit)
+               OR length(chain_hashes) <> 16 * n_chained OR chain_prevs IS NOT substr(chain_hashes, 1, 16 * (n_chained - 1))) THEN 1 ELSE 0 END AS chain_suspect
+      FROM (
       SELECT run_id,
         n AS n_audit, started, ended, n_writes, n_undo, n_rerun, n_esc_sig, n_complaint, n_appr_rej, input_len,
         cf_lang(substr(input_head, 1, ${INPUT_HEAD_CHARS})) AS input_lang,
@@ -263,49 +254,19 @@ function auditRunsSql(temp: boolean): string {
         CASE WHEN count(trace1) > 1 THEN 3 ELSE max(n_traces) END AS n_traces, min(trace1) AS trace1, max(trace2) AS trace2,
         group_concat(ftxt, char(10)) AS ftxt
       FROM (SELECT * FROM audit_run_parts WHERE run_id IN (SELECT run_id FROM t_multi) ORDER BY run_id, first_id)
-      GROUP BY run_id;
-      CREATE UNIQUE INDEX ${ix}t_aud_run ON t_aud(run_id);
-      ALTER TABLE t_aud ADD COLUMN chain_suspect INTEGER NOT NULL DEFAULT 0;
-      UPDATE t_aud SET chain_suspect = 1
-        WHERE n_chained > 0 AND (chain_bad = 1 OR n_cparts > 1 OR n_chained < n_audit OR (n_seq > 0 AND n_seq < n_audit)
-               OR length(chain_hashes) <> 16 * n_chained OR chain_prevs IS NOT substr(chain_hashes, 1, 16 * (n_chained - 1)));
+      GROUP BY run_id
+      );
+      CREATE UNIQUE INDEX temp.t_aud_run ON t_aud(run_id);
   `;
 }
 
-/** Schema name of the scratch database holding t_aud when a helper connection built it. */
-const AUD_SCHEMA = 'cf_aud';
-
 /**
- * The helper connection's work (electron/core/workers/derive-worker.ts): t_aud built into the scratch database
- * at `scratchPath` from the case at `casePath`, which it attaches and only reads. The deriving connection holds
- * no lock on the scratch database until it reads t_aud (after this returned) and reads the case's committed
- * evidence the same way. Returns the milliseconds it took.
+ * The derivation's SQL. Everything starts from ONE sequential scan of `records` (scan()) into a compact
+ * temp table t_rec: the columns later steps need, JSON fields extracted once (per event type), the hash
+ * chain fields read as substrings. All grouping then works on temp tables (sorted on disk: temp_store is
+ * FILE during a derivation), never on the records' JSON, and never by random access into a large case.
+ * The only lookups into `records` afterwards are by index for the few rows findings point at.
  */
-export function buildAuditRuns(scratchPath: string, casePath: string): number {
-  const t0 = performance.now();
-  const db = new Database(scratchPath, { timeout: 10000 });
-  try {
-    // a throwaway file: no journal file, no syncs (journal_mode OFF is refused in better-sqlite3's defensive mode;
-    // in one transaction on an empty database the in-memory journal stays empty), a small cache
-    db.pragma(`page_size = ${NEW_CASE_PAGE_SIZE}`);
-    db.pragma('journal_mode = MEMORY');
-    db.pragma('synchronous = OFF');
-    db.pragma('cache_size = -8192');
-    db.pragma('temp_store = FILE');
-    db.prepare('ATTACH ? AS c').run(casePath);
-    registerFunctions(db);
-    db.transaction(() => db.exec(auditRunsSql(false)))();
-  } finally {
-    db.close();
-  }
-  return Math.round(performance.now() - t0);
-}
-
-/** How the derivation gets t_aud: from a helper connection (wait() is true once it is there), or null: by itself. */
-export interface AuditRunsHelper {
-  wait(): boolean;
-}
-
 export class RunsDeriveStore {
   constructor(private readonly db: Db) {
     registerFunctions(db);
@@ -350,36 +311,12 @@ export class RunsDeriveStore {
     // this, same time).
     this.db.pragma('cache_size = -32768');
     this.db.pragma('threads = 0');
-    // with a scratch database attached, a deferred transaction: BEGIN IMMEDIATE would also lock the scratch
-    // database against the helper connection writing it (clear() takes the case's write lock at once anyway)
-    this.db.exec(this.audAttached ? 'BEGIN' : 'BEGIN IMMEDIATE');
-  }
-
-  private audAttached = false;
-  /**
-   * Attaches the (empty) scratch database a helper connection is about to fill with t_aud (buildAuditRuns);
-   * before begin(). end() detaches it.
-   */
-  attachAuditRuns(scratchPath: string): void {
-    this.db.prepare(`ATTACH ? AS ${AUD_SCHEMA}`).run(scratchPath);
-    this.db.pragma(`${AUD_SCHEMA}.journal_mode = MEMORY`);
-    this.db.pragma(`${AUD_SCHEMA}.synchronous = OFF`);
-    this.db.pragma(`${AUD_SCHEMA}.cache_size = -8192`);
-    this.audAttached = true;
-  }
-
-  /** Parts or facts of cases from older builds are still to be computed (in this transaction, before t_aud). */
-  backfillPending(): boolean {
-    return !!this.db.prepare("SELECT 1 FROM meta WHERE key IN ('parts.legacy_max_id', 'facts.legacy_max_id') LIMIT 1").get();
+    this.db.exec('BEGIN IMMEDIATE');
   }
   private saved: { temp_store: number; cache_size: number; threads: number } | null = null;
   /** After commit or rollback: back to the connection's settings. */
   end(): void {
     this.dropTemps();
-    if (this.audAttached && !this.db.inTransaction) {
-      this.db.exec(`DETACH ${AUD_SCHEMA}`);
-      this.audAttached = false;
-    }
     if (this.saved && !this.db.inTransaction) {
       this.db.pragma(`temp_store = ${this.saved.temp_store}`);
       this.db.pragma(`cache_size = ${this.saved.cache_size}`);
@@ -522,7 +459,8 @@ export class RunsDeriveStore {
   }
 
   /** Per-run facts from the audit events, per-trace facts from the spans, and the subsets later steps join on. */
-  aggregate(skewUs: number, audit: AuditRunsHelper | null = null): void {
+  aggregate(skewUs: number): void {
+    this.execAll(auditRunsSql());
     this.execAll(`
       CREATE TEMP TABLE t_tr AS
       SELECT trace_id, count(*) AS n_spans, min(ts) AS first_ts, max(coalesce(end_ts, ts)) AS last_ts,
@@ -570,8 +508,6 @@ export class RunsDeriveStore {
         WHERE a.did IS NOT NULL;
       CREATE INDEX temp.t_dj_rec ON t_dj(rec, arun) WHERE rec IS NOT NULL;
     `);
-    // t_aud: built meanwhile by the helper connection, else (no helper, or it failed) here
-    if (!audit?.wait()) this.execAll(auditRunsSql(true));
   }
 
   // ------------------------------------------------------------------ correlation: traces
