@@ -327,6 +327,12 @@ describe('comparison of two model versions or windows', () => {
     expect(guessLanguage('주문 환불 부탁드립니다')).toBe('ko');
     expect(guessLanguage('أريد استرداد المبلغ')).toBe('ar');
     expect(guessLanguage('12345 !!!')).toBe('und');
+    // ties: the script seen first, the language listed first (en before es, es before pt for 'de que')
+    expect(guessLanguage('ab αβ')).toBe('latin');
+    expect(guessLanguage('αβ ab')).toBe('el');
+    expect(guessLanguage('Верните іїєґ')).toBe('uk');
+    expect(guessLanguage('la de que')).toBe('es');
+    expect(guessLanguage('the el')).toBe('en');
   });
 
   it('buckets use nice clock-aligned widths', () => {
