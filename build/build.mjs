@@ -12,6 +12,7 @@ const entries = {
   'parse-worker': 'electron/core/workers/parse-worker.ts',
   'query-worker': 'electron/core/workers/query-worker.ts',
   'sql-worker': 'electron/core/workers/sql-worker.ts',
+  'derive-worker': 'electron/core/workers/derive-worker.ts',
   'electron-main': 'electron/shell/main.ts',
 };
 // The preload runs sandboxed: its require() knows only a few modules and there is no __filename, so it is

@@ -42,8 +42,20 @@ function bothWays(db: Db) {
   asLegacyCase(db);
   const r = deriveRuns(db, { force: true });
   expect(r.skipped).toBe(false);
+  expect(r.phases.helper).toBeUndefined(); // the backfilled parts are not committed yet: no helper connection
   expect(db.prepare("SELECT 1 FROM meta WHERE key IN ('facts.legacy_max_id', 'parts.legacy_max_id')").get()).toBeUndefined();
   return { fromParts, fromSql: snapshot(db) };
+}
+
+/** The audit side built by the helper connection on its thread (the default) and by the deriving connection. */
+function withAndWithoutHelper(db: Db) {
+  const own = deriveRuns(db, { force: true, helper: false });
+  expect(own.phases.helper).toBeUndefined();
+  const alone = snapshot(db);
+  const helped = deriveRuns(db, { force: true });
+  expect(helped.phases.helper).toBeGreaterThanOrEqual(0);
+  expect(snapshot(db)).toEqual(alone);
+  return alone;
 }
 
 const T0 = Date.parse('2026-10-12T00:00:00Z');
@@ -149,6 +161,7 @@ describe('audit parts built at import derive what grouping every audit event der
       expect(run('run_R3')).toMatchObject({ n_audit: 3, input_len: 'question 3'.length, input_lang: run('run_R4').input_lang });
       expect((db.prepare("SELECT count(*) n FROM run_traces WHERE run_id = 'run_B'").get() as { n: number }).n).toBe(4);
 
+      withAndWithoutHelper(db);
       const { fromParts, fromSql } = bothWays(db);
       expect(fromSql).toEqual(fromParts);
     } finally {
@@ -169,6 +182,7 @@ describe('audit parts built at import derive what grouping every audit event der
       const kept = (db.prepare("SELECT count(*) n FROM records r JOIN record_facts f ON f.id = r.id WHERE r.kind = 'audit'").get() as { n: number }).n;
       const wanted = (db.prepare("SELECT count(*) n FROM records WHERE kind = 'audit' AND name IN ('policy.decision', 'write')").get() as { n: number }).n;
       expect(kept).toBe(wanted);
+      expect(withAndWithoutHelper(db).runs.length).toBe(1200);
       const { fromParts, fromSql } = bothWays(db);
       expect(fromParts.runs.length).toBe(1200);
       expect(fromParts.findings.some((f) => (f as { code: string }).code === 'HASH_CHAIN_BROKEN')).toBe(true);

@@ -13,7 +13,8 @@
  *  - decision-id  an OPA decision whose decision_id an audit policy.decision event of a run names
  *  - session-id / time-window  (inferred) — computed in recon/correlate.ts, stored here as run_links
  */
-import type { Db } from './db';
+import Database from 'better-sqlite3';
+import { NEW_CASE_PAGE_SIZE, type Db } from './db';
 import { guessLanguage } from '../../../shared/sli';
 import { FACT_COLUMNS, recordFacts } from '../../../shared/record-facts';
 import { sha256Hex as sha256 } from './hash';
@@ -209,15 +210,21 @@ const TEMPS = [
   't_base', 't_rdec', 't_rreason', 't_tools', 't_steps', 't_dagg', 't_ragg', 't_tagg', 't_xagg', 't_magg',
 ];
 
-/** t_aud, the per-run facts of the audit events, from `audit_run_parts` alone. */
-function auditRunsSql(): string {
+/**
+ * t_aud, the per-run facts of the audit events, from `audit_run_parts` alone: as temp tables of the deriving
+ * connection, or (temp false) as tables of a scratch database that a helper connection fills on another thread
+ * while the deriving connection scans (buildAuditRuns).
+ */
+function auditRunsSql(temp: boolean): string {
+  const table = temp ? 'TEMP TABLE' : 'TABLE';
+  const ix = temp ? 'temp.' : '';
   return `
       -- per-run facts of the audit events: their parts merged (migration 006, shared/audit-parts.ts), in event order.
       -- Most runs are one part: their row is the part's, column for column what the grouping below gives one row
       -- (the model as cf_first_model writes it), without sorting or grouping them.
-      CREATE TEMP TABLE t_multi AS SELECT run_id FROM audit_run_parts GROUP BY run_id HAVING count(*) > 1;
-      CREATE UNIQUE INDEX temp.t_multi_run ON t_multi(run_id);
-      CREATE TEMP TABLE t_aud AS
+      CREATE ${table} t_multi AS SELECT run_id FROM audit_run_parts GROUP BY run_id HAVING count(*) > 1;
+      CREATE UNIQUE INDEX ${ix}t_multi_run ON t_multi(run_id);
+      CREATE ${table} t_aud AS
       SELECT *,
         -- hash chain, structurally: see the grouping below
         CASE WHEN n_chained > 0 AND (chain_bad = 1 OR n_cparts > 1 OR n_chained < n_audit OR (n_seq > 0 AND n_seq < n_audit)
@@ -260,8 +267,50 @@ function auditRunsSql(): string {
       FROM (SELECT * FROM audit_run_parts WHERE run_id IN (SELECT run_id FROM t_multi) ORDER BY run_id, first_id)
       GROUP BY run_id
       );
-      CREATE UNIQUE INDEX temp.t_aud_run ON t_aud(run_id);
+      CREATE UNIQUE INDEX ${ix}t_aud_run ON t_aud(run_id);
   `;
+}
+
+/** Schema name of the scratch database holding t_aud when a helper connection built it. */
+const AUD_SCHEMA = 'cf_aud';
+
+/** Page cache (KiB) of the helper connection per schema, and of the deriving connection for the scratch database. */
+const HELPER_CACHE_KIB = 4096;
+
+/**
+ * The helper connection's work (electron/core/workers/derive-worker.ts): t_aud built into the scratch database
+ * at `scratchPath` from the case at `casePath`, which it attaches and only reads. The deriving connection holds
+ * no lock on the scratch database until it reads t_aud (after this returned) and reads the case's committed
+ * evidence the same way. Small caches everywhere: it reads the parts once in order and writes t_aud once (the
+ * import's peak memory is what they would add to). Returns the milliseconds it took.
+ */
+export function buildAuditRuns(scratchPath: string, casePath: string): number {
+  const t0 = performance.now();
+  const db = new Database(scratchPath, { timeout: 10000 });
+  try {
+    // a throwaway file: no journal file, no syncs (journal_mode OFF is refused in better-sqlite3's defensive mode;
+    // in one transaction on an empty database the in-memory journal stays empty)
+    db.pragma(`page_size = ${NEW_CASE_PAGE_SIZE}`);
+    db.pragma('journal_mode = MEMORY');
+    db.pragma('synchronous = OFF');
+    db.pragma(`cache_size = -${HELPER_CACHE_KIB}`);
+    db.pragma('temp_store = FILE');
+    db.pragma(`temp.page_size = ${TEMP_PAGE_SIZE}`);
+    db.pragma(`temp.cache_size = -${HELPER_CACHE_KIB}`);
+    db.pragma('threads = 0');
+    db.prepare('ATTACH ? AS c').run(casePath);
+    db.pragma(`c.cache_size = -${HELPER_CACHE_KIB}`);
+    registerFunctions(db);
+    db.transaction(() => db.exec(auditRunsSql(false)))();
+  } finally {
+    db.close();
+  }
+  return Math.round(performance.now() - t0);
+}
+
+/** How the derivation gets t_aud: from a helper connection (wait() is true once it is there), or null: by itself. */
+export interface AuditRunsHelper {
+  wait(): boolean;
 }
 
 /**
@@ -323,12 +372,36 @@ export class RunsDeriveStore {
     // page size: a cache counted in pages would grow with them.
     this.db.pragma(`temp.page_size = ${TEMP_PAGE_SIZE}`);
     this.db.pragma(`temp.cache_size = -${TEMP_CACHE_KIB}`);
-    this.db.exec('BEGIN IMMEDIATE');
+    // with a scratch database attached, a deferred transaction: BEGIN IMMEDIATE would also lock the scratch
+    // database against the helper connection writing it (clear() takes the case's write lock at once anyway)
+    this.db.exec(this.audAttached ? 'BEGIN' : 'BEGIN IMMEDIATE');
+  }
+
+  private audAttached = false;
+  /**
+   * Attaches the (empty) scratch database a helper connection is about to fill with t_aud (buildAuditRuns);
+   * before begin(). end() detaches it.
+   */
+  attachAuditRuns(scratchPath: string): void {
+    this.db.prepare(`ATTACH ? AS ${AUD_SCHEMA}`).run(scratchPath);
+    this.db.pragma(`${AUD_SCHEMA}.journal_mode = MEMORY`);
+    this.db.pragma(`${AUD_SCHEMA}.synchronous = OFF`);
+    this.db.pragma(`${AUD_SCHEMA}.cache_size = -${HELPER_CACHE_KIB * 2}`);
+    this.audAttached = true;
+  }
+
+  /** Parts or facts of cases from older builds are still to be computed (in this transaction, before t_aud). */
+  backfillPending(): boolean {
+    return !!this.db.prepare("SELECT 1 FROM meta WHERE key IN ('parts.legacy_max_id', 'facts.legacy_max_id') LIMIT 1").get();
   }
   private saved: { temp_store: number; cache_size: number; threads: number } | null = null;
   /** After commit or rollback: back to the connection's settings. */
   end(): void {
     this.dropTemps();
+    if (this.audAttached && !this.db.inTransaction) {
+      this.db.exec(`DETACH ${AUD_SCHEMA}`);
+      this.audAttached = false;
+    }
     if (this.saved && !this.db.inTransaction) {
       this.db.pragma(`temp_store = ${this.saved.temp_store}`);
       this.db.pragma(`cache_size = ${this.saved.cache_size}`);
@@ -471,8 +544,7 @@ export class RunsDeriveStore {
   }
 
   /** Per-run facts from the audit events, per-trace facts from the spans, and the subsets later steps join on. */
-  aggregate(skewUs: number): void {
-    this.execAll(auditRunsSql());
+  aggregate(skewUs: number, audit: AuditRunsHelper | null = null): void {
     this.execAll(`
       CREATE TEMP TABLE t_tr AS
       SELECT trace_id, count(*) AS n_spans, min(ts) AS first_ts, max(coalesce(end_ts, ts)) AS last_ts,
@@ -520,6 +592,8 @@ export class RunsDeriveStore {
         WHERE a.did IS NOT NULL;
       CREATE INDEX temp.t_dj_rec ON t_dj(rec, arun) WHERE rec IS NOT NULL;
     `);
+    // t_aud: built meanwhile by the helper connection, else (no helper, or it failed) here
+    if (!audit?.wait()) this.execAll(auditRunsSql(true));
   }
 
   // ------------------------------------------------------------------ correlation: traces
