@@ -365,11 +365,11 @@ export class RunsDeriveStore {
     this.db.pragma('cache_size = -32768');
     this.db.pragma('threads = 0');
     // The temp schema (re-created empty by the temp_store change above) in 16 KiB pages, 16 MiB of cache: the
-    // derivation's temp tables (~1.25 GB on a 300k-run case) are read back many times — joins look rows up by
-    // run in tables larger than the cache — and with SQLite's default 4 KiB temp pages that was 2 M preads.
-    // Measured (forced derivation of the 300k-run bench case, alternating runs): 25.6–26.7 s → 21.4–22.9 s,
-    // system time 8.4–9.4 s → 6.6–6.9 s, same peak RSS (docs/performance.md). The cache is set in KiB after the
-    // page size: a cache counted in pages would grow with them.
+    // derivation's temp tables (~1.25 GB on a 300k-run case) are written once and read back several times, and in
+    // SQLite's default 4 KiB temp pages that was 2 M preads and 438 k pwrites of the temp file per derivation.
+    // Measured (forced derivation of the 300k-run bench case, alternating runs): 25.6–26.7 s → 19.4–22.9 s,
+    // system time 8.4–9.4 s → 5.2–6.9 s, same peak RSS; 32 or 64 MiB of cache instead made no difference beyond
+    // noise (docs/performance.md). The cache is set in KiB after the page size, so it stays 16 MiB.
     this.db.pragma(`temp.page_size = ${TEMP_PAGE_SIZE}`);
     this.db.pragma(`temp.cache_size = -${TEMP_CACHE_KIB}`);
     // with a scratch database attached, a deferred transaction: BEGIN IMMEDIATE would also lock the scratch
