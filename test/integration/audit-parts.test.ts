@@ -10,6 +10,7 @@
  */
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { importInProcess } from '../../electron/core/import/apply';
 import { openDb, type Db } from '../../electron/core/store/db';
@@ -55,6 +56,25 @@ function withAndWithoutHelper(db: Db) {
   const helped = deriveRuns(db, { force: true });
   expect(helped.phases.helper).toBeGreaterThanOrEqual(0);
   expect(snapshot(db)).toEqual(alone);
+  // no writable temporary directory for the scratch database, or the helper turned off: the derivation builds
+  // t_aud itself, with the same result
+  const tmp = process.env.TMPDIR;
+  process.env.TMPDIR = join(tmpdir(), 'casefile-no-such-dir', 'x');
+  try {
+    const noTmp = deriveRuns(db, { force: true });
+    expect(noTmp.skipped).toBe(false);
+    expect(noTmp.phases.helper).toBeUndefined();
+  } finally {
+    if (tmp === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = tmp;
+  }
+  expect(snapshot(db)).toEqual(alone);
+  process.env.CASEFILE_DERIVE_HELPER = '0';
+  try {
+    expect(deriveRuns(db, { force: true }).phases.helper).toBeUndefined();
+  } finally {
+    delete process.env.CASEFILE_DERIVE_HELPER;
+  }
   return alone;
 }
 

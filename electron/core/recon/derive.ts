@@ -55,7 +55,7 @@ export function deriveRuns(db: Db, opts: DeriveOptions = {}): DeriveResult {
     last = now;
   };
   const skewUs = opts.skewUs ?? CLOCK_SKEW_THRESHOLD_US;
-  const helper = opts.helper === false || process.env.CASEFILE_DERIVE_HELPER === '0' ? null : startAuditHelper(db, store);
+  const helper = opts.helper === false ? null : startAuditHelper(db, store);
   store.begin();
   try {
     store.clear();
@@ -194,14 +194,19 @@ const HELPER_START_MS = 30_000;
  * streaming's 338–375 MB, for a derivation 1.2–2.3 s shorter (docs/performance.md).
  */
 function startAuditHelper(db: Db, store: RunsDeriveStore): (AuditRunsHelper & { dispose(): void; ms(): number }) | null {
-  if (db.memory || !db.name || store.backfillPending()) return null;
+  if (db.memory || !db.name || process.env.CASEFILE_DERIVE_HELPER === '0' || store.backfillPending()) return null;
   let script: string;
   try {
     script = distFile('derive-worker.cjs');
   } catch {
     return null;
   }
-  const dir = mkdtempSync(join(tmpdir(), 'casefile-derive-'));
+  let dir: string;
+  try {
+    dir = mkdtempSync(join(tmpdir(), 'casefile-derive-'));
+  } catch {
+    return null; // no writable temporary directory: the derivation builds t_aud itself
+  }
   const scratchPath = join(dir, 'audit-runs.sqlite');
   const signal = new SharedArrayBuffer(4);
   const flag = new Int32Array(signal);
