@@ -79,20 +79,24 @@ describe.skipIf(!cli)('electronegativity on electron/shell', () => {
         execFileSync(process.execPath, [cli!, '-i', join(root, 'electron', 'shell'), '-e', ELECTRON_VERSION, '-o', out], { cwd: root, stdio: 'pipe', timeout: 120_000 });
       const csv = join(dir, 'report.csv');
       const sarif = join(dir, 'report.sarif');
+      // the SARIF report is written by one fs.writeFile call: it says how many findings there are
+      run(sarif);
+      const s = JSON.parse(readFileSync(sarif, 'utf8')) as { runs: Array<{ results: Array<{ ruleId: string; level: string; locations: Array<{ physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }> }> }> };
+      const expected = s.runs[0]!.results.length;
       // Electronegativity 1.10.3 writes its CSV with two concurrent fs.writeFile calls (the header truncating the
       // file, the rows appending: dist/util/file.js), so now and then the header lands over the start of the first
-      // row. A report like that is taken again (the rows are the same each time); a well-formed one is kept.
+      // row, or truncates the rows away. A report like that is taken again (the findings are the same each time);
+      // one with a whole header and every finding, each in 8 cells, is kept.
       let text = '';
       let rows: string[][] = [];
       for (let attempt = 0; attempt < 5; attempt++) {
         run(csv);
         text = readFileSync(csv, 'utf8');
         rows = parseCsv(text);
-        if (text.startsWith('issue, severity,') && rows.every((r) => r.length >= 8)) break;
+        if (text.startsWith('issue, severity,') && rows.length === expected && rows.every((r) => r.length >= 8)) break;
       }
-      run(sarif);
+      expect(rows.length, `Electronegativity's CSV has ${rows.length} findings, its SARIF report ${expected}:\n${text}`).toBe(expected);
       const notes = new Set<string>();
-      const s = JSON.parse(readFileSync(sarif, 'utf8')) as { runs: Array<{ results: Array<{ ruleId: string; level: string; locations: Array<{ physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }> }> }> };
       for (const r of s.runs[0]!.results) if (r.level === 'note') notes.add(`${r.ruleId}@${r.locations[0]!.physicalLocation.artifactLocation.uri}:${r.locations[0]!.physicalLocation.region.startLine}`);
       for (const r of rows) expect(r.length, `a row of Electronegativity's CSV has ${r.length} cells:\n${text}`).toBeGreaterThanOrEqual(8);
       const findings: Finding[] = rows.map(([id, severity, , file, location]) => ({
