@@ -189,3 +189,74 @@ describe('packed record rows in pieces', () => {
     expect(unpackRecords(p)).toEqual(rows);
   });
 });
+
+describe('packing as the rows are mapped (a parse worker’s RowBatch)', () => {
+  it('gives exactly the rows, quarantine entries and skips of the unpacked batch, block after block from one packer', async () => {
+    const { unpackRecords } = await packing();
+    const { parseLineBlock, parseLineBlockPacked } = await import('../../electron/core/import/reader');
+    // 3,000 lines (past the packer's first 1,024 rows), some with long inputs (past its 32K-character pieces),
+    // a bad line and a schema failure in between
+    const lines: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      if (i === 1500) lines.push('{"audit_version": 1, "event_id": ');
+      else if (i === 2100) lines.push(JSON.stringify({ audit_version: 1, event_id: `evt_${i}`, run_id: 'r', ts: 'not a time', type: 'run.start' }));
+      else
+        lines.push(
+          JSON.stringify({
+            audit_version: 1,
+            event_id: `evt_${i}`,
+            run_id: `run_${i % 17}`,
+            seq: i,
+            ts: `2026-10-12T00:00:${String(i % 60).padStart(2, '0')}.${String(i % 1000).padStart(3, '0')}Z`,
+            type: i % 7 === 0 ? 'write' : i % 7 === 1 ? 'model.call' : 'retrieval',
+            ...(i % 7 === 0 ? { write: { system: 'billing', record: `inv_${i}`, field: 'amount', before: i, after: i * 100 } } : {}),
+            ...(i % 7 === 1 ? { model: { provider: 'p', name: 'n', version: `v${i % 3}` } } : {}),
+            input: i % 250 === 0 ? 'ü'.repeat(40_000) : `question ${i} – Größe ✓ 𝄞`,
+          }),
+        );
+    }
+    const buf = Buffer.from(lines.join('\n') + '\n');
+    const plain = parseLineBlock('casefile-audit', { buf, firstLine: 10, lines: lines.length });
+    const packed = parseLineBlockPacked('casefile-audit', { buf, firstLine: 10, lines: lines.length });
+    expect(plain.records.length).toBe(2998);
+    expect(packed.records).toEqual([]);
+    expect(packed.packed!.count).toBe(2998);
+    expect(unpackRecords(packed.packed!)).toEqual(plain.records);
+    expect(packed.quarantine).toEqual(plain.quarantine);
+    expect(packed.quarantine.map((q) => q[0])).toEqual([1510, 2110]);
+    expect(packed.skips).toEqual(plain.skips);
+    // a second block through the same worker function: nothing carried over from the first
+    const again = parseLineBlockPacked('casefile-audit', { buf: Buffer.from(lines.slice(0, 3).join('\n') + '\n'), firstLine: 1, lines: 3 });
+    expect(unpackRecords(again.packed!)).toEqual(plain.records.slice(0, 3).map((r) => [...r.slice(0, 10), r[10]! - 9, ...r.slice(11)]));
+  });
+
+  it('one packer reused: finish() starts it over empty', async () => {
+    const { RecordPacker } = await import('../../electron/core/store/packed-rows');
+    const { unpackRecords } = await packing();
+    const p = new RecordPacker();
+    const a = ['audit', 'k1', null, null, null, null, 1, null, 'n', 'x'.repeat(50_000), 1, null, null];
+    const b = ['span', 'k2', 'r', 't', 's', null, 2, 3, 'm', '{}', 2, '$', null];
+    p.add(a as never);
+    const first = p.finish();
+    p.add(b as never);
+    const second = p.finish();
+    expect(unpackRecords(first)).toEqual([a]);
+    expect(unpackRecords(second)).toEqual([b]);
+    expect(p.finish()).toMatchObject({ count: 0, s: [] });
+  });
+});
+
+describe('mapped records', () => {
+  it('every format’s records share one hidden-class shape and compute their search text on read', async () => {
+    const { HANDLERS } = await import('../../electron/core/import/registry');
+    const { LazyTextRecord } = await import('../../shared/model');
+    const audit = HANDLERS.find((h) => h.format === 'casefile-audit')!;
+    const line = JSON.stringify({ audit_version: 1, event_id: 'evt_1', run_id: 'run_1', ts: '2026-10-12T00:00:00Z', type: 'tool.call', tool: { name: 'refund.create', arguments: { amount: 5 } } });
+    const [em] = audit.map({ value: JSON.parse(line), rawLine: line, locator: { line: 1 } });
+    expect(em!.type).toBe('record');
+    const r = (em as { record: InstanceType<typeof LazyTextRecord> }).record;
+    expect(r).toBeInstanceOf(LazyTextRecord);
+    expect(r.text).toContain('tool: refund.create');
+    expect(Object.keys(r)).toEqual(['kind', 'key', 'runId', 'traceId', 'spanId', 'parentSpanId', 'tsUs', 'endUs', 'name', 'data']);
+  });
+});

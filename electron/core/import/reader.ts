@@ -9,7 +9,7 @@ import { HANDLERS, detectDocumentFormat } from './registry';
 import { buildSniff, SNIFF_BYTES } from './sniff';
 import { recordFacts } from '../../../shared/record-facts';
 import { sha256Hex } from '../store/hash';
-import { packRecords, type PackedRecords } from '../store/packed-rows';
+import { RecordPacker, type PackedRecords } from '../store/packed-rows';
 
 /** Messages from the reader (parse side) to the writer (store side). */
 export type ReaderMsg =
@@ -233,6 +233,13 @@ async function* rowMessages(handler: FormatHandler, items: AsyncIterable<FrameIt
 /** Rows for the writer from a format mapper's emits (records with their facts, quarantine entries, skips). */
 export class RowBatch {
   records: RecordRow[] = [];
+  /** packed mode (a parse worker's batch): records go straight into the packer instead of `records` */
+  private readonly packer: RecordPacker | null;
+
+  constructor(packed = false) {
+    this.packer = packed ? new RecordPacker() : null;
+  }
+
   quarantine: QuarantineRow[] = [];
   skips: SkipRow[] = [];
 
@@ -258,7 +265,9 @@ export class RowBatch {
       const r = em.record;
       const dataJson = em.dataJson ?? JSON.stringify(r.data);
       const facts = recordFacts(r.kind, r.name, r.parentSpanId, r.data, dataJson, sha256Hex);
-      this.records.push([r.kind, r.key, r.runId, r.traceId, r.spanId, r.parentSpanId, r.tsUs, r.endUs, r.name, dataJson, line, path, facts]);
+      const row: RecordRow = [r.kind, r.key, r.runId, r.traceId, r.spanId, r.parentSpanId, r.tsUs, r.endUs, r.name, dataJson, line, path, facts];
+      if (this.packer) this.packer.add(row);
+      else this.records.push(row);
     } else if (em.type === 'quarantine') {
       this.quarantine.push([line, path, em.reason, em.raw ?? rawLine ?? null]);
     } else {
@@ -268,7 +277,7 @@ export class RowBatch {
 
   /** The batch as a writer message, and a fresh batch. */
   take(): Extract<ReaderMsg, { t: 'rows' }> {
-    const m = { t: 'rows' as const, records: this.records, quarantine: this.quarantine, skips: this.skips };
+    const m = { t: 'rows' as const, records: this.records, ...(this.packer ? { packed: this.packer.finish() } : {}), quarantine: this.quarantine, skips: this.skips };
     this.records = [];
     this.quarantine = [];
     this.skips = [];
@@ -277,16 +286,15 @@ export class RowBatch {
 }
 
 /** Parse and map one block of lines (a parse worker's job; see splitLines). */
-export function parseLineBlock(format: FormatName, block: ParseBlock): Extract<ReaderMsg, { t: 'rows' }> {
+export function parseLineBlock(format: FormatName, block: ParseBlock, packed = false): Extract<ReaderMsg, { t: 'rows' }> {
   const handler = HANDLERS.find((h) => h.format === format);
   if (!handler) throw new Error(`no handler for ${format}`);
-  const batch = new RowBatch();
+  const batch = new RowBatch(packed);
   for (const item of blockItems(block)) batch.addItem(handler, item);
   return batch.take();
 }
 
 /** parseLineBlock with the records packed for posting to the writer. */
 export function parseLineBlockPacked(format: FormatName, block: ParseBlock): Extract<ReaderMsg, { t: 'rows' }> {
-  const m = parseLineBlock(format, block);
-  return { t: 'rows', records: [], packed: packRecords(m.records), quarantine: m.quarantine, skips: m.skips };
+  return parseLineBlock(format, block, true);
 }

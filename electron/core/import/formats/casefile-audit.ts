@@ -9,7 +9,7 @@
 import Ajv2020 from 'ajv/dist/2020';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020';
 import type { AuditEvent, Emit, NormalizedRecord } from '../../../../shared/model';
-import { isoToUs, normalizeHexId } from '../../../../shared/model';
+import { LazyTextRecord, isoToUs, normalizeHexId } from '../../../../shared/model';
 import auditSchema from '../../../../shared/schema/casefile-audit.schema.json';
 import type { FormatHandler, Sniff, SniffResult, Unit } from './types';
 
@@ -97,22 +97,23 @@ export function auditSearchText(e: AuditEvent): string {
 
 /** Maps one schema-valid event to its record. */
 export function auditRecord(e: AuditEvent): NormalizedRecord {
-  return {
-    kind: 'audit',
-    key: `audit:${e.event_id}`,
-    runId: e.run_id,
-    traceId: normalizeHexId(e.trace_id, 32),
-    spanId: normalizeHexId(e.span_id, 16),
-    parentSpanId: null,
-    tsUs: isoToUs(e.ts),
-    endUs: null,
-    name: e.type,
-    // search text on demand (nothing in the import path reads it: search is run-level, built at derivation)
-    get text() {
-      return auditSearchText(e);
+  return new LazyTextRecord(
+    {
+      kind: 'audit',
+      key: `audit:${e.event_id}`,
+      runId: e.run_id,
+      traceId: normalizeHexId(e.trace_id, 32),
+      spanId: normalizeHexId(e.span_id, 16),
+      parentSpanId: null,
+      tsUs: isoToUs(e.ts),
+      endUs: null,
+      name: e.type,
+      data: { origin: 'casefile', event: e },
     },
-    data: { origin: 'casefile', event: e },
-  };
+    // search text on demand (nothing in the import path reads it: search is run-level, built at derivation)
+    auditSearchText,
+    e,
+  );
 }
 
 function mapUnit(unit: Unit): Emit[] {

@@ -26,7 +26,7 @@
  * id)), timed from trace.timestamp and trace.latency, parent of the top-level observations.
  */
 import type { AttrValue, Attributes, Emit, GenAiInfo, NormalizedRecord, SpanData } from '../../../../shared/model';
-import { isoToUs } from '../../../../shared/model';
+import { LazyTextRecord, isoToUs } from '../../../../shared/model';
 import { MAX_GENAI_TEXT, clip, genaiFromAttributes, runIdFromAttributes, sessionIdFromAttributes, spanSearchText } from './genai';
 import type { FormatHandler, Sniff, SniffResult, Unit } from './types';
 import { subLocator } from './types';
@@ -184,21 +184,22 @@ export function compactGenai(g: GenAiInfo): GenAiInfo | undefined {
 
 /** The span record; key `span:<traceId>:<spanId>` and search text as for OTLP spans (genai.ts spanSearchText). */
 export function spanRecord(span: SpanData): NormalizedRecord {
-  return {
-    kind: 'span',
-    key: `span:${span.traceId}:${span.spanId}`,
-    runId: span.runId ?? null,
-    traceId: span.traceId,
-    spanId: span.spanId,
-    parentSpanId: span.parentSpanId,
-    tsUs: span.startUs,
-    endUs: span.endUs,
-    name: span.name,
-    get text() {
-      return spanSearchText(span);
+  return new LazyTextRecord(
+    {
+      kind: 'span',
+      key: `span:${span.traceId}:${span.spanId}`,
+      runId: span.runId ?? null,
+      traceId: span.traceId,
+      spanId: span.spanId,
+      parentSpanId: span.parentSpanId,
+      tsUs: span.startUs,
+      endUs: span.endUs,
+      name: span.name,
+      data: span,
     },
-    data: span,
-  };
+    spanSearchText,
+    span,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------

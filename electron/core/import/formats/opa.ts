@@ -12,7 +12,7 @@
  * `result` — see deriveDecision().
  */
 import type { DecisionData, Emit, NormalizedRecord, PolicyDecision } from '../../../../shared/model';
-import { canonicalJson, isoToUs, normalizeHexId } from '../../../../shared/model';
+import { LazyTextRecord, canonicalJson, isoToUs, normalizeHexId } from '../../../../shared/model';
 import type { FormatHandler, Sniff, SniffResult, Unit } from './types';
 
 type Obj = Record<string, unknown>;
@@ -349,21 +349,22 @@ function mapUnit(unit: Unit): Emit[] {
     return [{ type: 'quarantine', reason, locator, raw: truncate(rawLine ?? JSON.stringify(value), 64 * 1024) }];
   }
   const { data, spanId } = decisionFromEvent(value, id);
-  const record: NormalizedRecord = {
-    kind: 'decision',
-    key: `decision:${id}`,
-    runId: data.runId,
-    traceId: data.traceId,
-    spanId,
-    parentSpanId: null,
-    tsUs: isoToUs(data.timestamp),
-    endUs: null,
-    name: data.path ?? data.query ?? null,
-    get text() {
-      return searchText(data);
+  const record: NormalizedRecord = new LazyTextRecord(
+    {
+      kind: 'decision',
+      key: `decision:${id}`,
+      runId: data.runId,
+      traceId: data.traceId,
+      spanId,
+      parentSpanId: null,
+      tsUs: isoToUs(data.timestamp),
+      endUs: null,
+      name: data.path ?? data.query ?? null,
+      data,
     },
+    searchText,
     data,
-  };
+  );
   return [{ type: 'record', record, locator }];
 }
 

@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Emit, LineageData, LineageDataset, NormalizedRecord } from '../../../../shared/model';
-import { canonicalJson, isoToUs } from '../../../../shared/model';
+import { LazyTextRecord, canonicalJson, isoToUs } from '../../../../shared/model';
 import type { FormatHandler, Sniff, SniffResult, Unit } from './types';
 
 type Obj = Record<string, unknown>;
@@ -414,21 +414,22 @@ function mapUnit(unit: Unit): Emit[] {
     ];
   }
   const data = lineageFromEvent(value);
-  const record: NormalizedRecord = {
-    kind: 'lineage',
-    key: lineageKey(value),
-    runId: data.runId,
-    traceId: null,
-    spanId: null,
-    parentSpanId: null,
-    tsUs: data.eventTimeUs,
-    endUs: null,
-    name: data.job?.name ?? data.dataset?.name ?? null,
-    get text() {
-      return searchText(data);
+  const record: NormalizedRecord = new LazyTextRecord(
+    {
+      kind: 'lineage',
+      key: lineageKey(value),
+      runId: data.runId,
+      traceId: null,
+      spanId: null,
+      parentSpanId: null,
+      tsUs: data.eventTimeUs,
+      endUs: null,
+      name: data.job?.name ?? data.dataset?.name ?? null,
+      data,
     },
+    searchText,
     data,
-  };
+  );
   return [{ type: 'record', record, locator }];
 }
 

@@ -16,7 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { AttrValue, Emit, LogData, NormalizedRecord } from '../../../../shared/model';
-import { canonicalJson } from '../../../../shared/model';
+import { LazyTextRecord, canonicalJson } from '../../../../shared/model';
 import { clip, MAX_GENAI_TEXT, runIdFromAttributes } from './genai';
 import {
   decodeAnyValue,
@@ -57,6 +57,11 @@ function bodyText(body: AttrValue): string | undefined {
   return typeof body === 'string' ? body : JSON.stringify(body);
 }
 
+/** A log's search text: its non-empty parts, one per line. */
+function logSearchText(parts: Array<string | undefined>): string {
+  return parts.filter((p): p is string => !!p && p.trim() !== '').join('\n');
+}
+
 /** Map one OTLP LogRecord to a record. Throws FieldError on bad data. */
 export function mapOtlpLogRecord(rec: unknown, ctx: OtlpContext): NormalizedRecord {
   const what = 'log record';
@@ -90,21 +95,22 @@ export function mapOtlpLogRecord(rec: unknown, ctx: OtlpContext): NormalizedReco
     const v = attributes[k];
     if (typeof v === 'string') searchParts.push(clip(v, 1024));
   }
-  return {
-    kind: 'log',
-    key: `log:${hash}`,
-    runId: runIdFromAttributes(attributes) ?? runIdFromAttributes(ctx.resource),
-    traceId,
-    spanId,
-    parentSpanId: null,
-    tsUs: data.tsUs ?? data.observedUs,
-    endUs: null,
-    name: eventName ?? (text ? clip(text.split('\n')[0]!, 120) : (severityText ?? null)),
-    get text() {
-      return searchParts.filter((p): p is string => !!p && p.trim() !== '').join('\n');
+  return new LazyTextRecord(
+    {
+      kind: 'log',
+      key: `log:${hash}`,
+      runId: runIdFromAttributes(attributes) ?? runIdFromAttributes(ctx.resource),
+      traceId,
+      spanId,
+      parentSpanId: null,
+      tsUs: data.tsUs ?? data.observedUs,
+      endUs: null,
+      name: eventName ?? (text ? clip(text.split('\n')[0]!, 120) : (severityText ?? null)),
+      data,
     },
-    data,
-  };
+    logSearchText,
+    searchParts,
+  );
 }
 
 export const OTLP_LOGS_SIGNAL: OtlpSignal = {

@@ -27,7 +27,7 @@
  * Also exports the OTLP helpers reused by otlp-logs.ts.
  */
 import type { AttrValue, Attributes, Emit, GenAiInfo, Locator, NormalizedRecord, SpanData } from '../../../../shared/model';
-import { nanosToUs, normalizeHexId } from '../../../../shared/model';
+import { LazyTextRecord, nanosToUs, normalizeHexId } from '../../../../shared/model';
 import { genaiFromAttributes, runIdFromAttributes, sessionIdFromAttributes, spanSearchText } from './genai';
 import type { FormatHandler, Framing, JsonPath, Sniff, SniffResult, Unit } from './types';
 import { pathToString, subLocator } from './types';
@@ -466,21 +466,22 @@ export function mapOtlpSpan(span: unknown, ctx: OtlpContext): NormalizedRecord {
 
 /** The NormalizedRecord for a span: key `span:<traceId32>:<spanId16>` (plus `keySuffix`, e.g. Zipkin's shared half). */
 export function spanRecord(data: SpanData, keySuffix = ''): NormalizedRecord {
-  return {
-    kind: 'span',
-    key: `span:${data.traceId}:${data.spanId}${keySuffix}`,
-    runId: data.runId ?? null,
-    traceId: data.traceId,
-    spanId: data.spanId,
-    parentSpanId: data.parentSpanId,
-    tsUs: data.startUs,
-    endUs: data.endUs,
-    name: data.name,
-    get text() {
-      return spanSearchText(data);
+  return new LazyTextRecord(
+    {
+      kind: 'span',
+      key: `span:${data.traceId}:${data.spanId}${keySuffix}`,
+      runId: data.runId ?? null,
+      traceId: data.traceId,
+      spanId: data.spanId,
+      parentSpanId: data.parentSpanId,
+      tsUs: data.startUs,
+      endUs: data.endUs,
+      name: data.name,
+      data,
     },
+    spanSearchText,
     data,
-  };
+  );
 }
 
 export const OTLP_TRACES_SIGNAL: OtlpSignal = {
