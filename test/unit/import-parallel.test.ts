@@ -254,7 +254,7 @@ describe('mapped records', () => {
     const line = JSON.stringify({ audit_version: 1, event_id: 'evt_1', run_id: 'run_1', ts: '2026-10-12T00:00:00Z', type: 'tool.call', tool: { name: 'refund.create', arguments: { amount: 5 } } });
     const [em] = audit.map({ value: JSON.parse(line), rawLine: line, locator: { line: 1 } });
     expect(em!.type).toBe('record');
-    const r = (em as { record: InstanceType<typeof LazyTextRecord> }).record;
+    const r = (em as Extract<typeof em, { type: 'record' }>).record;
     expect(r).toBeInstanceOf(LazyTextRecord);
     expect(r.text).toContain('tool: refund.create');
     expect(Object.keys(r)).toEqual(['kind', 'key', 'runId', 'traceId', 'spanId', 'parentSpanId', 'tsUs', 'endUs', 'name', 'data']);

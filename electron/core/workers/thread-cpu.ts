@@ -1,8 +1,10 @@
 /**
- * CPU time per thread (Linux: /proc), for the import's own profile: which thread an import waited on.
- * Elsewhere these return null and the profile simply has no thread figures.
+ * CPU time per thread (Linux: /proc), for the import's own profile: which thread an import waited on; and a
+ * thread's scheduling priority. Elsewhere these return null (do nothing) and the profile simply has no thread
+ * figures.
  */
 import { readFileSync, readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 
 /** This thread's OS thread id. */
 export function osThreadId(): number | null {
@@ -24,5 +26,19 @@ export function threadCpuMs(tid: number | null): number | null {
     return Math.round((ticks * 1000) / 100); // USER_HZ is 100 on Linux
   } catch {
     return null;
+  }
+}
+
+/**
+ * Lowers a thread of this process to `nice` (Linux: setpriority on a thread id affects that thread alone; an
+ * unprivileged process may always lower a priority). Returns whether it did.
+ */
+export function lowerThreadPriority(tid: number | null, nice: number): boolean {
+  if (tid === null || !(nice > 0)) return false;
+  try {
+    setPriority(tid, Math.min(19, Math.round(nice)));
+    return true;
+  } catch {
+    return false;
   }
 }
