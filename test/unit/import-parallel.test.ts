@@ -2,6 +2,7 @@
  * The parallel import path must give exactly what the sequential one gives: line blocks cut by splitLines and
  * parsed by blockItems number and parse lines as frameLines does (whatever the chunking of the byte stream).
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { blockItems, frameDocument, frameLines, MAX_LINE_BYTES, splitLines, type FrameItem, type LineOptions } from '../../electron/core/import/framing';
 import { otlpTracesHandler } from '../../electron/core/import/formats/otlp-traces';
@@ -258,5 +259,36 @@ describe('mapped records', () => {
     expect(r).toBeInstanceOf(LazyTextRecord);
     expect(r.text).toContain('tool: refund.create');
     expect(Object.keys(r)).toEqual(['kind', 'key', 'runId', 'traceId', 'spanId', 'parentSpanId', 'tsUs', 'endUs', 'name', 'data']);
+  });
+});
+
+describe('thread figures and priority (Linux /proc)', () => {
+  const linux = process.platform === 'linux';
+  it.skipIf(!linux)('a thread lowered to nice 10 is at 10, and only that thread; CPU time is read per thread', async () => {
+    const { Worker } = await import('node:worker_threads');
+    const { lowerThreadPriority, osThreadId, threadCpuMs } = await import('../../electron/core/workers/thread-cpu');
+    const niceOf = (tid: number) => {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]); // field 19 (1-based): nice
+    };
+    const w = new Worker(
+      `const { parentPort } = require('node:worker_threads'); const { readlinkSync } = require('node:fs');
+       parentPort.postMessage(Number(readlinkSync('/proc/thread-self').split('/').pop()));
+       let x = 0; const until = Date.now() + 300; while (Date.now() < until) x++; parentPort.postMessage(x);`,
+      { eval: true },
+    );
+    const tid = await new Promise<number>((res) => w.once('message', res));
+    const me = osThreadId()!;
+    expect(tid).not.toBe(me);
+    const before = niceOf(me);
+    expect(before).toBeLessThan(10); // the test runs at a normal priority
+    expect(lowerThreadPriority(tid, 10)).toBe(true);
+    expect(niceOf(tid)).toBe(10);
+    expect(niceOf(me)).toBe(before);
+    expect(lowerThreadPriority(tid, 0)).toBe(false);
+    expect(lowerThreadPriority(null, 10)).toBe(false);
+    await new Promise((res) => w.once('message', res));
+    expect(threadCpuMs(tid)).toBeGreaterThanOrEqual(100);
+    await w.terminate();
   });
 });
