@@ -23,7 +23,7 @@ import { cacheOverview } from './overview';
 export interface DeriveOptions {
   /** derive even when the evidence did not change */
   force?: boolean;
-  /** build the audit side (t_aud) on a second connection and thread while this one scans (default true) */
+  /** build the audit side (t_aud) and the decision side on a second connection and thread while this one scans (default true) */
   helper?: boolean;
   /** CLOCK_SKEW threshold in microseconds (default 2 minutes) */
   skewUs?: number;
@@ -185,8 +185,9 @@ export function deriveRuns(db: Db, opts: DeriveOptions = {}): DeriveResult {
 const HELPER_START_MS = 30_000;
 
 /**
- * Starts the helper connection (electron/core/workers/derive-worker.ts) that builds t_aud from the audit parts
- * into a scratch database on another thread, so that the two sides of the aggregation use both cores. Null
+ * Starts the helper connection (electron/core/workers/derive-worker.ts) that builds t_aud from the audit parts and
+ * the decision side (t_adec, t_opa, t_dj) from the decisions' facts into a scratch database on another thread,
+ * while this one scans and builds the span side: the aggregation's two halves on both cores. Null
  * (the derivation does it all itself) for in-memory cases, cases with legacy backfills pending (the parts they
  * add are not committed, so a second connection would not see them), when the worker is not built, and when
  * CASEFILE_DERIVE_HELPER=0. Memory: the helper's caches are 4 MiB per schema and its nursery 8 MB; measured on the

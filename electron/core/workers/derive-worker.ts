@@ -1,6 +1,6 @@
 /**
- * The run derivation's helper connection (electron/core/recon/derive.ts): builds t_aud into a scratch database
- * on this thread while the deriving thread scans the evidence. Signals through a shared Int32Array — the deriving
+ * The run derivation's helper connection (electron/core/recon/derive.ts): builds t_aud and the decision side into
+ * a scratch database on this thread while the deriving thread scans the evidence. Signals through a shared Int32Array — the deriving
  * thread waits synchronously (its SQL runs inside one transaction) — and reports on a message port:
  * 1 started, 2 done (message { ok, ms } or { ok: false, error }).
  */
