@@ -22,10 +22,14 @@ import { INPUT_HEAD_CHARS, PART_COLUMNS } from '../../../shared/audit-parts';
 
 /**
  * The facts the scan copies into t_rec. What the per-run grouping of audit events reads (inputs, outputs,
- * tools, models, hash-chain fields) comes from the parts (migration 006) and is not copied.
+ * tools, models, hash-chain fields) comes from the parts (migration 006), and what the decision side reads
+ * from the facts directly (decisionsSql): neither is copied.
  */
-const PART_ONLY_FACTS = new Set(['a_seq', 'a_prev', 'a_hash', 'h_bad', 'a_wf', 'a_tier', 'a_session', 'a_sig', 'a_appr', 'a_in', 'a_ftxt', 'a_tool', 'a_mver', 'a_mname', 'a_mprov']);
-const SCAN_FACTS = FACT_COLUMNS.filter((c) => !PART_ONLY_FACTS.has(c));
+const NOT_SCANNED = new Set([
+  ...['a_seq', 'a_prev', 'a_hash', 'h_bad', 'a_wf', 'a_tier', 'a_session', 'a_sig', 'a_appr', 'a_in', 'a_ftxt', 'a_tool', 'a_mver', 'a_mname', 'a_mprov'],
+  ...['a_did', 'a_dout', 'a_dpol', 'a_dreasons', 'o_did', 'o_out', 'o_reasons', 'o_pol', 'o_wf'],
+]);
+const SCAN_FACTS = FACT_COLUMNS.filter((c) => !NOT_SCANNED.has(c));
 
 /** Bump when the derivation changes: cases derived by an older build are re-derived on open. */
 export const DERIVE_VERSION = 3;
@@ -485,15 +489,15 @@ export class RunsDeriveStore {
       ) WITHOUT ROWID;
     `);
     // two rowid-ordered tables walked side by side: no JSON is parsed here (record_facts holds what was extracted at
-    // import). Audit events: only those later steps read one by one — decisions, writes, and events naming a trace
-    // or span; everything else about them is in the parts.
+    // import). Audit events: only those later steps read one by one — writes, and events naming a trace or span;
+    // everything else about them is in the parts, and their decisions are read from the facts (decisionsSql).
     const r = this.db
       .prepare(
         `INSERT INTO t_rec
-         SELECT r.id, r.kind, r.name, CASE WHEN r.kind IN ('audit', 'decision') THEN r.key END, r.run_id, r.trace_id, r.span_id, r.parent_span_id, r.ts, r.end_ts,
+         SELECT r.id, r.kind, r.name, CASE WHEN r.kind = 'audit' THEN r.key END, r.run_id, r.trace_id, r.span_id, r.parent_span_id, r.ts, r.end_ts,
            ${SCAN_FACTS.map((c) => `f.${c}`).join(', ')}
          FROM records r LEFT JOIN record_facts f ON f.id = r.id
-         WHERE r.kind <> 'lineage' AND (r.kind <> 'audit' OR r.name IN ('policy.decision', 'write') OR r.trace_id IS NOT NULL OR r.span_id IS NOT NULL)
+         WHERE r.kind <> 'lineage' AND (r.kind <> 'audit' OR r.name = 'write' OR r.trace_id IS NOT NULL OR r.span_id IS NOT NULL)
          ORDER BY r.id`,
       )
       .run();
