@@ -48,7 +48,7 @@ function bothWays(db: Db) {
   return { fromParts, fromSql: snapshot(db) };
 }
 
-/** The audit side built by the helper connection on its thread (the default) and by the deriving connection. */
+/** The audit and decision sides built by the helper connection on its thread (the default) and by the deriving connection. */
 function withAndWithoutHelper(db: Db) {
   const own = deriveRuns(db, { force: true, helper: false });
   expect(own.phases.helper).toBeUndefined();
@@ -57,7 +57,7 @@ function withAndWithoutHelper(db: Db) {
   expect(helped.phases.helper).toBeGreaterThanOrEqual(0);
   expect(snapshot(db)).toEqual(alone);
   // no writable temporary directory for the scratch database, or the helper turned off: the derivation builds
-  // t_aud itself, with the same result
+  // them itself, with the same result
   const tmp = process.env.TMPDIR;
   process.env.TMPDIR = join(tmpdir(), 'casefile-no-such-dir', 'x');
   try {
@@ -202,6 +202,10 @@ describe('audit parts built at import derive what grouping every audit event der
       const kept = (db.prepare("SELECT count(*) n FROM records r JOIN record_facts f ON f.id = r.id WHERE r.kind = 'audit'").get() as { n: number }).n;
       const wanted = (db.prepare("SELECT count(*) n FROM records WHERE kind = 'audit' AND name IN ('policy.decision', 'write')").get() as { n: number }).n;
       expect(kept).toBe(wanted);
+      // the decision side is read from the facts alone (decisionsSql): every OPA decision has its row
+      const decisions = db.prepare("SELECT count(*) n, count(f.id) withFacts FROM records r LEFT JOIN record_facts f ON f.id = r.id WHERE r.kind = 'decision'").get() as { n: number; withFacts: number };
+      expect(decisions.n).toBeGreaterThan(100);
+      expect(decisions.withFacts).toBe(decisions.n);
       expect(withAndWithoutHelper(db).runs.length).toBe(1200);
       const { fromParts, fromSql } = bothWays(db);
       expect(fromParts.runs.length).toBe(1200);

@@ -233,15 +233,14 @@ async function* rowMessages(handler: FormatHandler, items: AsyncIterable<FrameIt
 /** Rows for the writer from a format mapper's emits (records with their facts, quarantine entries, skips). */
 export class RowBatch {
   records: RecordRow[] = [];
+  quarantine: QuarantineRow[] = [];
+  skips: SkipRow[] = [];
   /** packed mode (a parse worker's batch): records go straight into the packer instead of `records` */
   private readonly packer: RecordPacker | null;
 
   constructor(packed = false) {
     this.packer = packed ? new RecordPacker() : null;
   }
-
-  quarantine: QuarantineRow[] = [];
-  skips: SkipRow[] = [];
 
   /** A frame error, or the emits of the handler for one unit. */
   addItem(handler: FormatHandler, item: FrameItem): void {

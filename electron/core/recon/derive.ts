@@ -11,7 +11,7 @@ import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_thread
 import type { FindingCode } from '../../../shared/api';
 import { CLOCK_SKEW_THRESHOLD_US, findingSeverity, formatDurationUs } from '../../../shared/findings';
 import type { Db } from '../store/db';
-import { RunsDeriveStore, type AuditRunsHelper, type FindingRow } from '../store/runs-derive';
+import { RunsDeriveStore, type HelperTables, type FindingRow } from '../store/runs-derive';
 import { distFile } from '../workers/locate';
 import { inferDecisionLinks, resolveSharedTraces } from './correlate';
 import { LineageIndex, lineageGraph } from './lineage';
@@ -55,7 +55,7 @@ export function deriveRuns(db: Db, opts: DeriveOptions = {}): DeriveResult {
     last = now;
   };
   const skewUs = opts.skewUs ?? CLOCK_SKEW_THRESHOLD_US;
-  const helper = opts.helper === false ? null : startAuditHelper(db, store);
+  const helper = opts.helper === false ? null : startHelper(db, store);
   store.begin();
   try {
     store.clear();
@@ -194,7 +194,7 @@ const HELPER_START_MS = 30_000;
  * 300k-run bench import, the derivation's peak RSS is 310–362 MB with it (281–285 MB without), under the
  * streaming's 338–375 MB, for a derivation 1.2–2.3 s shorter (docs/performance.md).
  */
-function startAuditHelper(db: Db, store: RunsDeriveStore): (AuditRunsHelper & { dispose(): void; ms(): number }) | null {
+function startHelper(db: Db, store: RunsDeriveStore): (HelperTables & { dispose(): void; ms(): number }) | null {
   if (db.memory || !db.name || process.env.CASEFILE_DERIVE_HELPER === '0' || store.backfillPending()) return null;
   let script: string;
   try {

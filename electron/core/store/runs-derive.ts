@@ -217,7 +217,7 @@ const TEMPS = [
 /**
  * t_aud, the per-run facts of the audit events, from `audit_run_parts` alone: as temp tables of the deriving
  * connection, or (temp false) as tables of a scratch database that a helper connection fills on another thread
- * while the deriving connection scans (buildAuditRuns).
+ * while the deriving connection scans (buildHelperTables).
  */
 function auditRunsSql(temp: boolean): string {
   const table = temp ? 'TEMP TABLE' : 'TABLE';
@@ -320,11 +320,11 @@ const HELPER_CACHE_KIB = 4096;
  * and only reads. The deriving connection holds no lock on the scratch database until it reads these tables
  * (after this returned) and reads the case's committed evidence the same way. Small caches everywhere: it reads
  * the parts and the facts once in order and writes each table once (the import's peak memory is what they would
- * add to). Measured on the 300k-run bench import: t_aud ~1.8 s, the decision side ~1.5–2 s, against ~3.9 s of
- * scan and span side on the deriving connection (which waited ~1.1 s less than when it built the decision side
- * itself). Returns the milliseconds it took.
+ * add to). Measured on the 300k-run bench import: t_aud ~1.8 s and the decision side ~1.2–1.4 s here, against
+ * 3.0–3.1 s of scan and span side on the deriving connection (4.9–5.0 s when it built the decision side itself;
+ * docs/performance.md). Returns the milliseconds it took.
  */
-export function buildAuditRuns(scratchPath: string, casePath: string): number {
+export function buildHelperTables(scratchPath: string, casePath: string): number {
   const t0 = performance.now();
   const db = new Database(scratchPath, { timeout: 10000 });
   try {
@@ -348,8 +348,8 @@ export function buildAuditRuns(scratchPath: string, casePath: string): number {
   return Math.round(performance.now() - t0);
 }
 
-/** How the derivation gets t_aud: from a helper connection (wait() is true once it is there), or null: by itself. */
-export interface AuditRunsHelper {
+/** How the derivation gets t_aud and the decision side: from a helper connection (wait() is true once they are there), or null: by itself. */
+export interface HelperTables {
   wait(): boolean;
 }
 
@@ -419,7 +419,7 @@ export class RunsDeriveStore {
 
   private audAttached = false;
   /**
-   * Attaches the (empty) scratch database a helper connection is about to fill with t_aud (buildAuditRuns);
+   * Attaches the (empty) scratch database a helper connection is about to fill with t_aud and the decision side (buildHelperTables);
    * before begin(). end() detaches it.
    */
   attachAuditRuns(scratchPath: string): void {
@@ -584,7 +584,7 @@ export class RunsDeriveStore {
   }
 
   /** Per-run facts from the audit events, per-trace facts from the spans, and the subsets later steps join on. */
-  aggregate(skewUs: number, audit: AuditRunsHelper | null = null): void {
+  aggregate(skewUs: number, helper: HelperTables | null = null): void {
     this.execAll(`
       CREATE TEMP TABLE t_tr AS
       SELECT trace_id, count(*) AS n_spans, min(ts) AS first_ts, max(coalesce(end_ts, ts)) AS last_ts,
@@ -620,7 +620,7 @@ export class RunsDeriveStore {
       CREATE INDEX temp.t_asp_sid ON t_asp(sid, run_id);
     `);
     // t_aud and the decision side: built meanwhile by the helper connection, else (no helper, or it failed) here
-    if (!audit?.wait()) this.execAll(auditRunsSql(true) + decisionsSql(true));
+    if (!helper?.wait()) this.execAll(auditRunsSql(true) + decisionsSql(true));
   }
 
   // ------------------------------------------------------------------ correlation: traces

@@ -5,7 +5,7 @@
  * 1 started, 2 done (message { ok, ms } or { ok: false, error }).
  */
 import { workerData, type MessagePort } from 'node:worker_threads';
-import { buildAuditRuns } from '../store/runs-derive';
+import { buildHelperTables } from '../store/runs-derive';
 
 const { casePath, scratchPath, signal, port } = workerData as { casePath: string; scratchPath: string; signal: SharedArrayBuffer; port: MessagePort };
 const flag = new Int32Array(signal);
@@ -13,7 +13,7 @@ Atomics.store(flag, 0, 1);
 Atomics.notify(flag, 0);
 let message: { ok: true; ms: number } | { ok: false; error: string };
 try {
-  message = { ok: true, ms: buildAuditRuns(scratchPath, casePath) };
+  message = { ok: true, ms: buildHelperTables(scratchPath, casePath) };
 } catch (e) {
   message = { ok: false, error: (e as Error).message };
 }
