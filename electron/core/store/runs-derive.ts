@@ -211,7 +211,7 @@ const TEMP_CACHE_KIB = 16000;
 
 const TEMPS = [
   't_rec', 't_pairs', 't_weak', 't_multi', 't_aud', 't_tr', 't_gspan', 't_adec', 't_opa', 't_dj', 't_asp', 't_sp', 't_rspan', 't_dm', 't_dfacts', 't_logs', 't_rg', 't_ids',
-  't_base', 't_rdec', 't_rreason', 't_tools', 't_steps', 't_dagg', 't_ragg', 't_tagg', 't_xagg', 't_magg',
+  't_base', 't_rdec', 't_rreason', 't_tools', 't_steps', 't_sm', 't_dagg', 't_ragg', 't_tagg', 't_xagg', 't_magg',
 ];
 
 /**
@@ -230,6 +230,8 @@ function auditRunsSql(temp: boolean): string {
       CREATE UNIQUE INDEX ${ix}t_multi_run ON t_multi(run_id);
       CREATE ${table} t_aud AS
       SELECT *,
+        -- the audit trail's model, read once here (on the helper's thread when there is one) for the runs insert
+        model ->> 0 AS m_version, model ->> 1 AS m_name, model ->> 2 AS m_provider,
         -- hash chain, structurally: see the grouping below
         CASE WHEN n_chained > 0 AND (chain_bad = 1 OR n_cparts > 1 OR n_chained < n_audit OR (n_seq > 0 AND n_seq < n_audit)
                OR length(chain_hashes) <> 16 * n_chained OR chain_prevs IS NOT substr(chain_hashes, 1, 16 * (n_chained - 1))) THEN 1 ELSE 0 END AS chain_suspect
@@ -879,6 +881,16 @@ export class RunsDeriveStore {
         GROUP BY g.run_id;
       CREATE UNIQUE INDEX temp.t_steps_run ON t_steps(run_id);
 
+      -- the model of runs whose audit trail names no model version: their best span model
+      CREATE TEMP TABLE t_sm AS
+        SELECT run_id, m ->> 0 AS version,
+          CASE m ->> 4 WHEN 0 THEN 'gen_ai.response.model' WHEN 1 THEN 'gen_ai.request.model' WHEN 2 THEN 'llm.model_name' WHEN 3 THEN 'langfuse' WHEN 4 THEN 'langsmith' ELSE 'llm.model_name' END AS source,
+          m ->> 1 AS name, m ->> 2 AS provider
+        FROM (SELECT g.run_id, cf_span_model(g.mrank, g.ts, g.id, g.model, a.m_name, g.provider, g.id) AS m
+              FROM t_rg g LEFT JOIN t_aud a ON a.run_id = g.run_id WHERE g.mrank IS NOT NULL AND a.m_version IS NULL GROUP BY g.run_id)
+        WHERE m IS NOT NULL;
+      CREATE UNIQUE INDEX temp.t_sm_run ON t_sm(run_id);
+
       CREATE TEMP TABLE t_ragg AS
         SELECT run_id, group_concat(outcome, ' ') AS decisions, sum(n) AS n_dec, sum(CASE outcome WHEN 'deny' THEN n ELSE 0 END) AS n_deny,
           sum(CASE outcome WHEN 'escalate' THEN n ELSE 0 END) AS n_escalate, sum(CASE outcome WHEN 'redact' THEN n ELSE 0 END) AS n_redact
@@ -900,7 +912,10 @@ export class RunsDeriveStore {
       SELECT b.run_id,
         coalesce(b.a_wf, b.s_wf, b.d_wf),
         b.a_tier,
-        m.version, m.source, m.name, m.provider,
+        coalesce(a.m_version, sm.version),
+        CASE WHEN a.m_version IS NOT NULL THEN 'audit' ELSE sm.source END,
+        CASE WHEN a.m_version IS NOT NULL THEN a.m_name ELSE sm.name END,
+        CASE WHEN a.m_version IS NOT NULL THEN a.m_provider ELSE sm.provider END,
         b.started, b.ended, coalesce(b.ended - b.started, 0),
         coalesce(b.n_audit, 0) + coalesce(b.n_logs, 0) + coalesce(dg.n_unref, 0)
           + CASE WHEN coalesce(b.n_audit, 0) = 0 THEN coalesce(b.n_spans, 0) ELSE coalesce(st.n, 0) END,
@@ -923,17 +938,7 @@ export class RunsDeriveStore {
       LEFT JOIN t_tagg tg ON tg.run_id = b.run_id
       LEFT JOIN t_magg mg ON mg.run_id = b.run_id
       LEFT JOIN t_xagg x ON x.run_id = b.run_id
-      LEFT JOIN (
-        SELECT run_id, json_extract(model, '$[0]') AS version, 'audit' AS source, json_extract(model, '$[1]') AS name, json_extract(model, '$[2]') AS provider
-        FROM t_aud WHERE model IS NOT NULL AND json_extract(model, '$[0]') IS NOT NULL
-        UNION ALL
-        SELECT run_id, json_extract(m, '$[0]'),
-          CASE json_extract(m, '$[4]') WHEN 0 THEN 'gen_ai.response.model' WHEN 1 THEN 'gen_ai.request.model' WHEN 2 THEN 'llm.model_name' WHEN 3 THEN 'langfuse' WHEN 4 THEN 'langsmith' ELSE 'llm.model_name' END,
-          json_extract(m, '$[1]'), json_extract(m, '$[2]')
-        FROM (SELECT g.run_id, cf_span_model(g.mrank, g.ts, g.id, g.model, json_extract(a.model, '$[1]'), g.provider, g.id) AS m
-              FROM t_rg g LEFT JOIN t_aud a ON a.run_id = g.run_id WHERE g.mrank IS NOT NULL GROUP BY g.run_id) sm
-        WHERE sm.m IS NOT NULL AND NOT EXISTS (SELECT 1 FROM t_aud x WHERE x.run_id = sm.run_id AND x.model IS NOT NULL AND json_extract(x.model, '$[0]') IS NOT NULL)
-      ) m ON m.run_id = b.run_id
+      LEFT JOIN t_sm sm ON sm.run_id = b.run_id
       ORDER BY b.started IS NULL, b.started, b.run_id;
     `);
   }
