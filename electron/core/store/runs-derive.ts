@@ -207,6 +207,9 @@ const RUNS_INDEXES: Array<{ name: string; sql: string }> = [
 
 /** The derivation's temp schema: page size (bytes) and page cache (KiB); see begin(). */
 const TEMP_PAGE_SIZE = 16384;
+/** FTS5's 'hashsize' while runs_fts is built in bulk, and its default (buildFts). */
+const FTS_BULK_HASHSIZE = 16 * 1024 * 1024;
+const FTS_DEFAULT_HASHSIZE = 1024 * 1024;
 const TEMP_CACHE_KIB = 16000;
 
 const TEMPS = [
@@ -1141,7 +1144,12 @@ export class RunsDeriveStore {
 
   /** runs_fts: run id, workflow, model, decisions, reason codes, tools, then the inputs and outputs of its events (or spans). */
   buildFts(): void {
+    // FTS5 keeps the terms of pending rows in a hash table and writes a segment each time it outgrows 'hashsize'
+    // (1 MiB by default), merging segments as it goes: with 16 MiB this bulk insert writes fewer, larger segments
+    // and merges less (300k-run case: 1.53 s → 1.29–1.35 s, index 38 → 30 MB, +14 MB of memory while it runs);
+    // the case keeps the default for later changes
     this.execAll(`
+      INSERT INTO runs_fts(runs_fts, rank) VALUES ('hashsize', ${FTS_BULK_HASHSIZE});
       INSERT INTO runs_fts(rowid, text)
       SELECT r.rid,
         r.run_id || ' ' || coalesce(r.workflow, '') || ' ' || coalesce(r.model_version, '') || ' ' || coalesce(r.model_name, '') || ' ' || r.decisions || ' ' || r.reason_codes || ' ' || r.tools || char(10) ||
@@ -1152,6 +1160,7 @@ export class RunsDeriveStore {
           WHERE rt.run_id = r.run_id AND instr(s.data, '"genai":{') > 0
         ), '') END
       FROM runs r LEFT JOIN t_aud a ON a.run_id = r.run_id ORDER BY r.rid;
+      INSERT INTO runs_fts(runs_fts, rank) VALUES ('hashsize', ${FTS_DEFAULT_HASHSIZE});
     `);
   }
 
