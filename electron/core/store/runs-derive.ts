@@ -799,20 +799,17 @@ export class RunsDeriveStore {
       CREATE UNIQUE INDEX temp.t_xagg_run ON t_xagg(run_id);
 
       CREATE TEMP TABLE t_base AS
-      SELECT i.run_id,
-        a.n_audit, a.wf AS a_wf, a.tier AS a_tier, a.session_id AS a_session, a.started AS a_started, a.ended AS a_ended,
-        s.n_spans, s.first_ts AS s_first, s.last_ts AS s_last,
-        g.n_logs, g.first_ts AS g_first, g.last_ts AS g_last,
-        d.d_first, d.d_last, d.d_wf, x.s_session, x.s_wf
-      FROM t_ids i LEFT JOIN t_aud a ON a.run_id = i.run_id LEFT JOIN t_rspan s ON s.run_id = i.run_id LEFT JOIN t_logs g ON g.run_id = i.run_id
-        LEFT JOIN t_dagg d ON d.run_id = i.run_id LEFT JOIN t_xagg x ON x.run_id = i.run_id;
-      ALTER TABLE t_base ADD COLUMN started INTEGER;
-      ALTER TABLE t_base ADD COLUMN ended INTEGER;
-      UPDATE t_base SET
-        started = coalesce(a_started, min(coalesce(s_first, 9e18), coalesce(g_first, 9e18), coalesce(d_first, 9e18))),
-        ended = coalesce(a_ended, max(coalesce(s_last, -9e18), coalesce(g_last, -9e18), coalesce(d_last, -9e18)));
-      UPDATE t_base SET started = NULL WHERE started >= 9e18;
-      UPDATE t_base SET ended = NULL WHERE ended <= -9e18;
+      SELECT run_id, n_audit, a_wf, a_tier, a_session, a_started, a_ended, n_spans, s_first, s_last, n_logs, g_first, g_last,
+        d_first, d_last, d_wf, s_session, s_wf,
+        -- a run's start and end: its audit trail's, else the earliest / latest of its spans, logs and decisions
+        CASE WHEN st >= 9e18 THEN NULL ELSE st END AS started, CASE WHEN en <= -9e18 THEN NULL ELSE en END AS ended
+      FROM (SELECT i.run_id, a.n_audit, a.wf AS a_wf, a.tier AS a_tier, a.session_id AS a_session, a.started AS a_started, a.ended AS a_ended,
+              s.n_spans, s.first_ts AS s_first, s.last_ts AS s_last, g.n_logs, g.first_ts AS g_first, g.last_ts AS g_last,
+              d.d_first, d.d_last, d.d_wf, x.s_session, x.s_wf,
+              coalesce(a.started, min(coalesce(s.first_ts, 9e18), coalesce(g.first_ts, 9e18), coalesce(d.d_first, 9e18))) AS st,
+              coalesce(a.ended, max(coalesce(s.last_ts, -9e18), coalesce(g.last_ts, -9e18), coalesce(d.d_last, -9e18))) AS en
+            FROM t_ids i LEFT JOIN t_aud a ON a.run_id = i.run_id LEFT JOIN t_rspan s ON s.run_id = i.run_id LEFT JOIN t_logs g ON g.run_id = i.run_id
+              LEFT JOIN t_dagg d ON d.run_id = i.run_id LEFT JOIN t_xagg x ON x.run_id = i.run_id);
       CREATE UNIQUE INDEX temp.t_base_run ON t_base(run_id);
       CREATE INDEX temp.t_base_started ON t_base(started);
       -- the order runs are inserted in (rid): read in this index's order, the insert needs no sort of its wide rows
