@@ -299,8 +299,10 @@ function decisionsSql(temp: boolean): string {
         WHERE r.kind = 'audit' AND r.name = 'policy.decision'
         ORDER BY f.id;
       CREATE INDEX ${ix}t_adec_run ON t_adec(run_id, ts);
-      CREATE ${table} t_opa AS
-        SELECT r.id, r.key, r.run_id, r.trace_id, r.span_id, r.ts, f.o_did AS did, f.o_out AS outcome, f.o_reasons AS reasons, f.o_pol AS policy_id, f.o_wf AS wf
+      -- keyed by the record id: the joins from run membership and links look decisions up by it
+      CREATE ${table} t_opa (id INTEGER PRIMARY KEY, key TEXT, run_id TEXT, trace_id TEXT, span_id TEXT, ts INTEGER, did, outcome, reasons, policy_id, wf);
+      INSERT INTO t_opa
+        SELECT r.id, r.key, r.run_id, r.trace_id, r.span_id, r.ts, f.o_did, f.o_out, f.o_reasons, f.o_pol, f.o_wf
         FROM record_facts f CROSS JOIN records r ON r.id = f.id
         WHERE r.kind = 'decision'
         ORDER BY f.id;
