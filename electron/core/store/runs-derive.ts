@@ -13,7 +13,7 @@
  *  - decision-id  an OPA decision whose decision_id an audit policy.decision event of a run names
  *  - session-id / time-window  (inferred) — computed in recon/correlate.ts, stored here as run_links
  */
-import Database from 'better-sqlite3';
+import Database, { type Statement } from 'better-sqlite3';
 import { NEW_CASE_PAGE_SIZE, type Db } from './db';
 import { guessLanguage } from '../../../shared/sli';
 import { FACT_COLUMNS, recordFacts } from '../../../shared/record-facts';
@@ -958,13 +958,15 @@ export class RunsDeriveStore {
     return out;
   }
 
+  /** Prepared once per derivation: thousands of runs can be re-checked (every run whose chained events are in several parts). */
+  private chainEvents: Statement | null = null;
+
   private exactChain(runId: string): ChainProblem[] | null {
-    const rows = this.db
-      .prepare(
-        `SELECT r.id, r.data, b.problem FROM records r LEFT JOIN audit_hash_bad b ON b.record_id = r.id
-         WHERE r.run_id = ? AND +r.kind = 'audit' ORDER BY r.id`,
-      )
-      .all(runId) as Array<{ id: number; data: string; problem: string | null }>;
+    this.chainEvents ??= this.db.prepare(
+      `SELECT r.id, r.data, b.problem FROM records r LEFT JOIN audit_hash_bad b ON b.record_id = r.id
+       WHERE r.run_id = ? AND +r.kind = 'audit' ORDER BY r.id`,
+    );
+    const rows = this.chainEvents.all(runId) as Array<{ id: number; data: string; problem: string | null }>;
     const evs: ChainEv[] = [];
     for (const row of rows) {
       const e = (JSON.parse(row.data) as { event: Record<string, unknown> }).event;
