@@ -745,13 +745,13 @@ export class RunsDeriveStore {
         WHERE n_start = 0;
 
       -- spans per run: unshared traces whole, shared traces through run_links
-      CREATE TEMP TABLE t_rspan AS
+      CREATE TEMP TABLE t_rspan (run_id, n_spans, first_ts, last_ts, PRIMARY KEY (run_id)) WITHOUT ROWID;
+      INSERT INTO t_rspan
       SELECT run_id, sum(n) AS n_spans, min(first_ts) AS first_ts, max(last_ts) AS last_ts FROM (
         SELECT rt.run_id, t.n_spans AS n, t.first_ts, t.last_ts FROM run_traces rt JOIN t_tr t ON t.trace_id = rt.trace_id WHERE rt.shared = 0
         UNION ALL
         SELECT l.run_id, 1, s.ts, coalesce(s.end_ts, s.ts) FROM run_links l JOIN t_rec s ON s.kind = 'span' AND s.id = l.record_id
       ) GROUP BY run_id;
-      CREATE UNIQUE INDEX temp.t_rspan_run ON t_rspan(run_id);
 
       -- decisions per run: own run id, unshared trace, links
       CREATE TEMP TABLE t_dm AS
@@ -767,7 +767,8 @@ export class RunsDeriveStore {
       CREATE INDEX temp.t_dfacts_run ON t_dfacts(run_id, ts);
 
       -- logs per run
-      CREATE TEMP TABLE t_logs AS
+      CREATE TEMP TABLE t_logs (run_id, n_logs, first_ts, last_ts, PRIMARY KEY (run_id)) WITHOUT ROWID;
+      INSERT INTO t_logs
       SELECT run_id, count(*) AS n_logs, min(ts) AS first_ts, max(ts) AS last_ts FROM (
         SELECT run_id, id, ts FROM t_rec WHERE kind = 'log' AND run_id IS NOT NULL
         UNION
@@ -775,7 +776,6 @@ export class RunsDeriveStore {
         UNION
         SELECT l.run_id, g.id, g.ts FROM run_links l JOIN t_rec g ON g.kind = 'log' AND g.id = l.record_id
       ) GROUP BY run_id;
-      CREATE UNIQUE INDEX temp.t_logs_run ON t_logs(run_id);
 
       -- GenAI spans per run (unshared traces, and shared ones through links)
       CREATE TEMP TABLE t_rg AS
@@ -791,14 +791,16 @@ export class RunsDeriveStore {
         UNION SELECT run_id FROM run_links
         UNION SELECT run_id FROM t_rec WHERE kind IN ('decision', 'log') AND run_id IS NOT NULL;
 
-      -- per-run summaries of the smaller sets, joined once below
-      CREATE TEMP TABLE t_dagg AS
+      -- per-run summaries of the smaller sets, joined once below. These and the other per-run tables are keyed by
+      -- run id (WITHOUT ROWID, filled in run id order by their GROUP BY): a join finds a run's row in one B-tree
+      -- search, and no separate index is sorted and built for each
+      CREATE TEMP TABLE t_dagg (run_id, d_first, d_last, d_wf, n_unref, PRIMARY KEY (run_id)) WITHOUT ROWID;
+      INSERT INTO t_dagg
         SELECT run_id, min(ts) AS d_first, max(ts) AS d_last, max(wf) AS d_wf, sum(referenced = 0) AS n_unref FROM t_dfacts GROUP BY run_id;
-      CREATE UNIQUE INDEX temp.t_dagg_run ON t_dagg(run_id);
-      CREATE TEMP TABLE t_xagg AS
+      CREATE TEMP TABLE t_xagg (run_id, s_session, s_wf, trace_ids, PRIMARY KEY (run_id)) WITHOUT ROWID;
+      INSERT INTO t_xagg
         SELECT rt.run_id, max(t.session_id) AS s_session, max(t.wf) AS s_wf, group_concat(rt.trace_id, ' ') AS trace_ids
         FROM (SELECT * FROM run_traces ORDER BY run_id, trace_id) rt LEFT JOIN t_tr t ON t.trace_id = rt.trace_id GROUP BY rt.run_id;
-      CREATE UNIQUE INDEX temp.t_xagg_run ON t_xagg(run_id);
 
       CREATE TEMP TABLE t_base AS
       SELECT run_id, n_audit, a_wf, a_tier, a_session, a_started, a_ended, n_spans, s_first, s_last, n_logs, g_first, g_last,
@@ -861,51 +863,55 @@ export class RunsDeriveStore {
   insertRuns(): void {
     this.execAll(`
       -- decision outcomes and reason codes per run: audit decisions, plus OPA decisions no audit event of the run names
-      CREATE TEMP TABLE t_rdec AS
+      -- (keyed by run and value: the per-run lists below read them in that order without sorting them again)
+      CREATE TEMP TABLE t_rdec (run_id NOT NULL, outcome NOT NULL, n, PRIMARY KEY (run_id, outcome)) WITHOUT ROWID;
+      INSERT INTO t_rdec
         SELECT run_id, outcome, count(*) AS n FROM (
           SELECT run_id, outcome FROM t_adec WHERE outcome IS NOT NULL
           UNION ALL SELECT run_id, outcome FROM t_dfacts WHERE referenced = 0 AND outcome IS NOT NULL
-        ) GROUP BY run_id, outcome;
-      CREATE TEMP TABLE t_rreason AS
-        SELECT DISTINCT run_id, code FROM (
+        ) WHERE run_id IS NOT NULL GROUP BY run_id, outcome;
+      CREATE TEMP TABLE t_rreason (run_id NOT NULL, code NOT NULL, PRIMARY KEY (run_id, code)) WITHOUT ROWID;
+      INSERT OR IGNORE INTO t_rreason
+        SELECT run_id, code FROM (
           SELECT a.run_id, j.value AS code FROM t_adec a, json_each(a.reasons) j WHERE a.reasons IS NOT NULL AND a.reasons <> '[]' AND json_valid(a.reasons)
           UNION ALL SELECT d.run_id, j.value FROM t_dfacts d, json_each(d.reasons) j WHERE d.reasons IS NOT NULL AND d.reasons <> '[]' AND json_valid(d.reasons)
-        ) WHERE typeof(code) = 'text' AND code <> '';
-      CREATE TEMP TABLE t_tools AS
-        SELECT DISTINCT run_id, tool FROM (
+        ) WHERE typeof(code) = 'text' AND code <> '' AND run_id IS NOT NULL;
+      CREATE TEMP TABLE t_tools (run_id NOT NULL, tool NOT NULL, PRIMARY KEY (run_id, tool)) WITHOUT ROWID;
+      INSERT OR IGNORE INTO t_tools
+        SELECT run_id, tool FROM (
           SELECT a.run_id, j.value AS tool FROM t_aud a, json_each('["' || replace(a.tools, ',', '","') || '"]') j WHERE a.tools IS NOT NULL
           UNION ALL SELECT run_id, replace(replace(tool, ' ', '_'), ',', '_') FROM t_rg WHERE tool IS NOT NULL
-        );
+        ) WHERE run_id IS NOT NULL AND tool IS NOT NULL;
       -- spans shown as steps: every span when the run has no audit trail, else GenAI spans no audit event points at
-      CREATE TEMP TABLE t_steps AS
+      CREATE TEMP TABLE t_steps (run_id, n, PRIMARY KEY (run_id)) WITHOUT ROWID;
+      INSERT INTO t_steps
         SELECT g.run_id, count(*) AS n FROM t_rg g
         WHERE NOT EXISTS (SELECT 1 FROM t_asp a WHERE a.sid = g.id AND a.run_id = g.run_id)
         GROUP BY g.run_id;
-      CREATE UNIQUE INDEX temp.t_steps_run ON t_steps(run_id);
 
       -- the model of runs whose audit trail names no model version: their best span model
-      CREATE TEMP TABLE t_sm AS
+      CREATE TEMP TABLE t_sm (run_id, version, source, name, provider, PRIMARY KEY (run_id)) WITHOUT ROWID;
+      INSERT INTO t_sm
         SELECT run_id, m ->> 0 AS version,
           CASE m ->> 4 WHEN 0 THEN 'gen_ai.response.model' WHEN 1 THEN 'gen_ai.request.model' WHEN 2 THEN 'llm.model_name' WHEN 3 THEN 'langfuse' WHEN 4 THEN 'langsmith' ELSE 'llm.model_name' END AS source,
           m ->> 1 AS name, m ->> 2 AS provider
         FROM (SELECT g.run_id, cf_span_model(g.mrank, g.ts, g.id, g.model, a.m_name, g.provider, g.id) AS m
               FROM t_rg g LEFT JOIN t_aud a ON a.run_id = g.run_id WHERE g.mrank IS NOT NULL AND a.m_version IS NULL GROUP BY g.run_id)
         WHERE m IS NOT NULL;
-      CREATE UNIQUE INDEX temp.t_sm_run ON t_sm(run_id);
 
-      CREATE TEMP TABLE t_ragg AS
+      CREATE TEMP TABLE t_ragg (run_id, decisions, n_dec, n_deny, n_escalate, n_redact, PRIMARY KEY (run_id)) WITHOUT ROWID;
+      INSERT INTO t_ragg
         SELECT run_id, group_concat(outcome, ' ') AS decisions, sum(n) AS n_dec, sum(CASE outcome WHEN 'deny' THEN n ELSE 0 END) AS n_deny,
           sum(CASE outcome WHEN 'escalate' THEN n ELSE 0 END) AS n_escalate, sum(CASE outcome WHEN 'redact' THEN n ELSE 0 END) AS n_redact
         FROM (SELECT * FROM t_rdec ORDER BY run_id, outcome) GROUP BY run_id;
-      CREATE UNIQUE INDEX temp.t_ragg_run ON t_ragg(run_id);
-      CREATE TEMP TABLE t_tagg AS
+      CREATE TEMP TABLE t_tagg (run_id, codes, PRIMARY KEY (run_id)) WITHOUT ROWID;
+      INSERT INTO t_tagg
         SELECT run_id, group_concat(c, ' ') AS codes FROM (
           SELECT run_id, replace(replace(replace(code, ' ', '_'), char(9), '_'), char(10), '_') AS c FROM t_rreason ORDER BY run_id, code
         ) GROUP BY run_id;
-      CREATE UNIQUE INDEX temp.t_tagg_run ON t_tagg(run_id);
-      CREATE TEMP TABLE t_magg AS
+      CREATE TEMP TABLE t_magg (run_id, tools, PRIMARY KEY (run_id)) WITHOUT ROWID;
+      INSERT INTO t_magg
         SELECT run_id, group_concat(tool, ' ') AS tools FROM (SELECT * FROM t_tools ORDER BY run_id, tool) GROUP BY run_id;
-      CREATE UNIQUE INDEX temp.t_magg_run ON t_magg(run_id);
 
       INSERT INTO runs(run_id, workflow, tier, model_version, model_source, model_name, model_provider, started, ended, duration,
                        n_steps, n_audit, n_spans, n_decisions, n_logs, n_writes, has_write, decisions, reason_codes,
