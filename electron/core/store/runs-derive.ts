@@ -612,8 +612,12 @@ export class RunsDeriveStore {
           g_json ->> 6 AS provider
         FROM t_rec WHERE kind = 'span' AND g_json IS NOT NULL;
       CREATE INDEX temp.t_gspan_trace ON t_gspan(trace_id);
-      CREATE TEMP TABLE t_sp AS SELECT id, trace_id, span_id, ts, end_ts, name, g_json IS NOT NULL AS g FROM t_rec WHERE kind = 'span';
-      CREATE INDEX temp.t_sp_ts ON t_sp(trace_id, span_id);
+      -- spans by (trace id, span id), the key audit events name them by: one B-tree search per event below
+      CREATE TEMP TABLE t_sp (trace_id TEXT NOT NULL, span_id TEXT NOT NULL, id INTEGER NOT NULL, ts INTEGER, end_ts INTEGER, name TEXT, g,
+        PRIMARY KEY (trace_id, span_id, id)) WITHOUT ROWID;
+      INSERT INTO t_sp
+        SELECT trace_id, span_id, id, ts, end_ts, name, g_json IS NOT NULL FROM t_rec
+        WHERE kind = 'span' AND trace_id IS NOT NULL AND span_id IS NOT NULL ORDER BY trace_id, span_id, id;
       -- audit events and the spans they name: the GenAI spans they stand for (not steps of their own), and the
       -- pairs whose clocks disagree by more than the threshold (CLOCK_SKEW)
       CREATE TEMP TABLE t_asp AS
