@@ -134,7 +134,13 @@ describe('audit parts built at import derive what grouping every audit event der
       { ...base, event_id: 'e0', run_id: 'run_E', seq: 0, ts: ts(30), type: 'input', workflow: 'refund-agent', input: { text: '' } },
       { ...base, event_id: 'e1', run_id: 'run_E', seq: 1, ts: ts(31), type: 'approval', approval: { approver: 'x', decision: 'rejected' } },
     ];
-    const file1 = [a[0], b[0], a[1], b[1], a[2], b[2], a[3], b[3], a[4], c[2], c[3], d[0], d[1], d[2], e[0], e[1]];
+    // run F: two traces in its part of file 1, a third one in its part of file 2 (each part holds its traces)
+    const f = [
+      { ...base, event_id: 'f0', run_id: 'run_F', seq: 0, ts: ts(40), type: 'run.start', workflow: 'kb-answer', tier: 'draft', trace_id: 'ff01' },
+      { ...base, event_id: 'f1', run_id: 'run_F', seq: 1, ts: ts(41), type: 'input', input: { text: 'three traces' }, trace_id: 'ff02' },
+      { ...base, event_id: 'f2', run_id: 'run_F', seq: 2, ts: ts(42), type: 'output', output: { text: 'ok' }, trace_id: 'ff03' },
+    ];
+    const file1 = [a[0], b[0], a[1], b[1], a[2], b[2], a[3], b[3], a[4], c[2], c[3], d[0], d[1], d[2], e[0], e[1], f[0], f[1]];
     const file2 = [
       c[0],
       c[1],
@@ -142,6 +148,7 @@ describe('audit parts built at import derive what grouping every audit event der
       a[3], // the same event again: stored once
       { ...base, event_id: 'e2', run_id: 'run_E', ts: ts(101), type: 'user.signal', signal: { kind: 'complaint' } },
       { ...base, event_id: 'b4', run_id: 'run_B', seq: 4, ts: ts(4.5), type: 'output', output: { text: 'shipped' }, trace_id: 'bb04' },
+      f[2],
     ];
     // more concurrent runs than the builder keeps open (OPEN_PARTS): round robin, each event of a run in a part of its own
     const many = Array.from({ length: OPEN_PARTS + 6 }, (_, i) =>
@@ -180,6 +187,9 @@ describe('audit parts built at import derive what grouping every audit event der
       expect(breaks.map((x) => x.run_id)).toEqual(['run_D']);
       expect(run('run_R3')).toMatchObject({ n_audit: 3, input_len: 'question 3'.length, input_lang: run('run_R4').input_lang });
       expect((db.prepare("SELECT count(*) n FROM run_traces WHERE run_id = 'run_B'").get() as { n: number }).n).toBe(4);
+      // F's parts hold two traces and one: all three are the run's
+      expect(parts.filter((p) => p.run_id === 'run_F').map((p) => p.n)).toEqual([2, 1]);
+      expect((db.prepare("SELECT trace_id FROM run_traces WHERE run_id = 'run_F' ORDER BY trace_id").all() as Array<{ trace_id: string }>).map((x) => x.trace_id)).toEqual(['ff01', 'ff02', 'ff03'].map((t) => t.padStart(32, '0')));
 
       withAndWithoutHelper(db);
       const { fromParts, fromSql } = bothWays(db);

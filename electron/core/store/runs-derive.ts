@@ -141,6 +141,21 @@ function registerFunctions(db: Db): void {
     const r = checkSpanTree(pairs);
     return r.orphans.length || r.cycle.length ? JSON.stringify({ orphans: r.orphans.slice(0, 50), nOrphans: r.orphans.length, cycle: r.cycle.slice(0, 50) }) : null;
   });
+  // traces of a run from its parts' (n_traces, trace1, trace2): the number of distinct ones up to 2, else 3
+  aggregate<{ n: number; seen: Set<string> }>(db, 'cf_trace_count', {
+    start: () => ({ n: 0, seen: new Set<string>() }),
+    step: (acc, n: unknown, t1: unknown, t2: unknown) => {
+      if (acc.n > 2) return acc;
+      if (typeof n === 'number' && n > 2) acc.n = 3;
+      else {
+        if (typeof t1 === 'string') acc.seen.add(t1);
+        if (typeof t2 === 'string') acc.seen.add(t2);
+        acc.n = Math.min(acc.seen.size, 3);
+      }
+      return acc;
+    },
+    result: (acc) => acc.n,
+  });
   // the three model choices below take the candidate of lowest rank, then earliest (no time: last), then first stored
   type Order = { rank: number; t: number; id: number };
   const order = (rank: unknown, ts: unknown, id: unknown): Order => ({ rank: Number(rank), t: typeof ts === 'number' ? ts : Number.MAX_SAFE_INTEGER, id: Number(id) });
@@ -270,8 +285,9 @@ function auditRunsSql(temp: boolean): string {
         sum(n_seq) AS n_seq,
         max(chain_bad) AS chain_bad,
         sum(n_chained) AS n_chained,
-        -- exact up to 2 within one part; more than 2, or traces in several parts: t_pairs reads the run's events
-        CASE WHEN count(trace1) > 1 THEN 3 ELSE max(n_traces) END AS n_traces, min(trace1) AS trace1, max(trace2) AS trace2,
+        -- a part with up to 2 traces holds them (trace1, trace2): over such parts the run's count is exact up to 2,
+        -- and more than 2 (3), or a part with more, has t_pairs read the run's events
+        cf_trace_count(n_traces, trace1, trace2) AS n_traces, min(trace1) AS trace1, max(trace2) AS trace2,
         group_concat(ftxt, char(10)) AS ftxt
       FROM (SELECT * FROM audit_run_parts WHERE run_id IN (SELECT run_id FROM t_multi) ORDER BY run_id, first_id)
       GROUP BY run_id
@@ -648,16 +664,18 @@ export class RunsDeriveStore {
     this.execAll(`
       -- (run id, trace id) pairs: audit ones from t_aud, span ones from t_tr (both hold up to two per group,
       -- the rest is read back for the rare groups with more), decisions and logs directly
-      CREATE TEMP TABLE t_pairs AS
-        SELECT run_id, trace1 AS trace_id, 'a' AS src FROM t_aud WHERE trace1 IS NOT NULL
-        UNION SELECT run_id, trace2, 'a' FROM t_aud WHERE trace2 IS NOT NULL
-        UNION SELECT run_id, trace_id, 'a' FROM t_rec
-          WHERE kind = 'audit' AND trace_id IS NOT NULL AND run_id IN (SELECT run_id FROM t_aud WHERE n_traces > 2)
-        UNION SELECT run1, trace_id, 's' FROM t_tr WHERE run1 IS NOT NULL
-        UNION SELECT run2, trace_id, 's' FROM t_tr WHERE run2 IS NOT NULL
-        UNION SELECT run_id, trace_id, 's' FROM t_rec
-          WHERE kind = 'span' AND run_id IS NOT NULL AND trace_id IN (SELECT trace_id FROM t_tr WHERE n_runs > 2)
-        UNION SELECT run_id, trace_id, 'd' FROM t_rec WHERE kind IN ('decision', 'log') AND run_id IS NOT NULL AND trace_id IS NOT NULL;
+      -- (a set keyed by the pair and its source, filled part by part: no sort of the whole union, and the run_traces
+      -- insert below reads it in (run id, trace id) order as it is)
+      CREATE TEMP TABLE t_pairs (run_id NOT NULL, trace_id NOT NULL, src NOT NULL, PRIMARY KEY (run_id, trace_id, src)) WITHOUT ROWID;
+      INSERT OR IGNORE INTO t_pairs SELECT run_id, trace1, 'a' FROM t_aud WHERE trace1 IS NOT NULL;
+      INSERT OR IGNORE INTO t_pairs SELECT run_id, trace2, 'a' FROM t_aud WHERE trace2 IS NOT NULL AND trace2 IS NOT trace1;
+      INSERT OR IGNORE INTO t_pairs SELECT run_id, trace_id, 'a' FROM t_rec
+        WHERE kind = 'audit' AND trace_id IS NOT NULL AND run_id IN (SELECT run_id FROM t_aud WHERE n_traces > 2);
+      INSERT OR IGNORE INTO t_pairs SELECT run1, trace_id, 's' FROM t_tr WHERE run1 IS NOT NULL;
+      INSERT OR IGNORE INTO t_pairs SELECT run2, trace_id, 's' FROM t_tr WHERE run2 IS NOT NULL;
+      INSERT OR IGNORE INTO t_pairs SELECT run_id, trace_id, 's' FROM t_rec
+        WHERE kind = 'span' AND run_id IS NOT NULL AND trace_id IS NOT NULL AND trace_id IN (SELECT trace_id FROM t_tr WHERE n_runs > 2);
+      INSERT OR IGNORE INTO t_pairs SELECT run_id, trace_id, 'd' FROM t_rec WHERE kind IN ('decision', 'log') AND run_id IS NOT NULL AND trace_id IS NOT NULL;
       CREATE INDEX temp.t_pairs_trace ON t_pairs(trace_id);
 
       -- a span whose run id is only its tracing tool's trace id (Langfuse, LangSmith: the trace id with or
@@ -1049,7 +1067,8 @@ export class RunsDeriveStore {
          FROM (SELECT rt.run_id, rt.trace_id,
                  (SELECT min(a.key) FROM records a WHERE a.run_id = rt.run_id AND +a.kind = 'audit' AND a.trace_id = rt.trace_id) AS key
                FROM run_traces rt JOIN t_pairs p ON p.run_id = rt.run_id AND p.trace_id = rt.trace_id AND p.src = 'a'
-               WHERE rt.rule = 'trace-id' AND NOT EXISTS (SELECT 1 FROM t_tr t WHERE t.trace_id = rt.trace_id)) x`,
+               WHERE rt.rule = 'trace-id' AND NOT EXISTS (SELECT 1 FROM t_tr t WHERE t.trace_id = rt.trace_id)) x
+         ORDER BY x.run_id, x.trace_id`,
       )
       .run();
     this.db
