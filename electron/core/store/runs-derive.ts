@@ -1162,18 +1162,19 @@ export class RunsDeriveStore {
             GROUP BY run_id) f
       WHERE runs.run_id = f.run_id;
 
-      INSERT OR IGNORE INTO run_tags(tag, rid)
-      SELECT tag, rid FROM (
-        SELECT 'w:' || workflow AS tag, rid FROM runs WHERE workflow IS NOT NULL
-        UNION ALL SELECT 't:' || tier, rid FROM runs WHERE tier IS NOT NULL
-        UNION ALL SELECT 'm:' || model_version, rid FROM runs WHERE model_version IS NOT NULL
-        UNION ALL SELECT 'h:' || has_write, rid FROM runs
-        UNION ALL SELECT 'd:' || x.outcome, r.rid FROM t_rdec x JOIN runs r ON r.run_id = x.run_id
-        UNION ALL SELECT 'r:' || x.code, r.rid FROM t_rreason x JOIN runs r ON r.run_id = x.run_id
-        UNION ALL SELECT DISTINCT 'f:' || f.code, r.rid FROM run_findings f JOIN runs r ON r.run_id = f.run_id
-      ) ORDER BY tag, rid;
-      CREATE INDEX IF NOT EXISTS run_tags_rid ON run_tags(rid, tag);
       ${RUNS_INDEXES.map((ix) => `${ix.sql};`).join('\n      ')}
+
+      -- the tags facet by facet in the order of their key (d, f, h, m, r, t, w), each in (tag, rid) order: run_tags
+      -- grows at its end. Workflow, tier, model and has-write come in that order from the runs' indexes (built just
+      -- above); only decisions, reason codes and findings are sorted (a quarter of the tags on a 300k-run case)
+      INSERT OR IGNORE INTO run_tags(tag, rid) SELECT 'd:' || x.outcome AS tag, r.rid FROM t_rdec x JOIN runs r ON r.run_id = x.run_id ORDER BY tag, r.rid;
+      INSERT OR IGNORE INTO run_tags(tag, rid) SELECT DISTINCT 'f:' || f.code AS tag, r.rid FROM run_findings f JOIN runs r ON r.run_id = f.run_id ORDER BY tag, r.rid;
+      INSERT OR IGNORE INTO run_tags(tag, rid) SELECT 'h:' || has_write, rid FROM runs ORDER BY has_write, rid;
+      INSERT OR IGNORE INTO run_tags(tag, rid) SELECT 'm:' || model_version, rid FROM runs WHERE model_version IS NOT NULL ORDER BY model_version, rid;
+      INSERT OR IGNORE INTO run_tags(tag, rid) SELECT 'r:' || x.code AS tag, r.rid FROM t_rreason x JOIN runs r ON r.run_id = x.run_id ORDER BY tag, r.rid;
+      INSERT OR IGNORE INTO run_tags(tag, rid) SELECT 't:' || tier, rid FROM runs WHERE tier IS NOT NULL ORDER BY tier, rid;
+      INSERT OR IGNORE INTO run_tags(tag, rid) SELECT 'w:' || workflow, rid FROM runs WHERE workflow IS NOT NULL ORDER BY workflow, rid;
+      CREATE INDEX IF NOT EXISTS run_tags_rid ON run_tags(rid, tag);
 
       INSERT INTO run_tag_counts(tag, n) SELECT tag, count(*) FROM run_tags GROUP BY tag;
     `);
