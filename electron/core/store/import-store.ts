@@ -2,7 +2,7 @@ import type { Db } from './db';
 import type { Statement } from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { dropBulkIndexes, ensureBulkIndexes } from './indexes';
-import { FACT_COLUMNS, type FactsRow } from '../../../shared/record-facts';
+import { FACT_COLUMNS, type FactsRow, type FactValue } from '../../../shared/record-facts';
 import { forEachPacked, type PackedRecords } from './packed-rows';
 import { AuditPartBuilder, PART_COLUMNS } from '../../../shared/audit-parts';
 
@@ -65,6 +65,45 @@ export interface SourceRow {
 const MAX_RAW = 64 * 1024;
 const H_BAD = FACT_COLUMNS.indexOf('h_bad');
 
+/** The facts columns each kind of record fills (shared/record-facts.ts): the rest of its row is NULL. */
+const FACT_KINDS: Record<string, (column: string) => boolean> = {
+  audit: (c) => c.startsWith('a_') || c === 'h_bad',
+  span: (c) => c.startsWith('s_') || c === 'g_json',
+  decision: (c) => c.startsWith('o_'),
+};
+
+/**
+ * Writes facts rows binding only the columns of their record's kind: a span's row binds 5 values instead of
+ * 30, an OPA decision's 6 (the columns left out are NULL in the row either way). A row with a value outside
+ * its kind's columns, or of another kind, is written whole.
+ */
+class FactsWriter {
+  private readonly kinds = new Map<string, { idx: number[]; outside: number[]; stmt: Statement; args: FactValue[] }>();
+
+  constructor(db: Db, private readonly whole: Statement) {
+    for (const [kind, has] of Object.entries(FACT_KINDS)) {
+      const idx = FACT_COLUMNS.flatMap((c, i) => (has(c) ? [i] : []));
+      const outside = FACT_COLUMNS.flatMap((c, i) => (has(c) ? [] : [i]));
+      const stmt = db.prepare(`INSERT INTO record_facts(id, ${idx.map((i) => FACT_COLUMNS[i]).join(', ')}) VALUES (?${', ?'.repeat(idx.length)})`);
+      this.kinds.set(kind, { idx, outside, stmt, args: new Array<FactValue>(idx.length + 1).fill(null) });
+    }
+  }
+
+  write(id: number, kind: string, facts: FactsRow): void {
+    const k = this.kinds.get(kind);
+    let own = k !== undefined;
+    if (k) for (const i of k.outside) if (facts[i] != null) own = false;
+    if (k && own) {
+      const args = k.args;
+      args[0] = id;
+      for (let j = 0; j < k.idx.length; j++) args[j + 1] = facts[k.idx[j]!] ?? null;
+      k.stmt.run(args);
+      return;
+    }
+    this.whole.run(id, ...facts);
+  }
+}
+
 function digest(s: string): string {
   return createHash('sha1').update(s).digest('base64');
 }
@@ -93,6 +132,7 @@ export class ImportStore {
   };
   /** per-run partial aggregates of the audit events being stored (migration 006) */
   private readonly parts: AuditPartBuilder;
+  private readonly facts: FactsWriter;
   private current: { id: number; counts: SourceCounts; seenHere: Map<string, string> } | null = null;
 
   constructor(private readonly db: Db) {
@@ -121,6 +161,7 @@ export class ImportStore {
       insertHashBad: db.prepare('INSERT OR REPLACE INTO audit_hash_bad(record_id, problem) VALUES (?, ?)'),
       toText: db.prepare('SELECT CAST(? AS TEXT)').pluck(),
     };
+    this.facts = new FactsWriter(db, this.st.insertFacts);
     const toText = this.st.toText;
     this.parts = new AuditPartBuilder((v) => toText.get(v) as string);
   }
@@ -189,9 +230,9 @@ export class ImportStore {
           const done = this.parts.add(id, runId, name, ts, traceId, key, facts);
           if (done) st.insertPart.run(done);
         }
-        if (facts && (name === 'policy.decision' || name === 'write')) st.insertFacts.run(id, ...facts);
+        if (facts && (name === 'policy.decision' || name === 'write')) this.facts.write(id, kind, facts);
         if (facts && facts[H_BAD] !== null) st.insertHashBad.run(id, facts[H_BAD]);
-      } else if (facts) st.insertFacts.run(id, ...facts);
+      } else if (facts) this.facts.write(id, kind, facts);
       cur.counts.stored++;
       return;
     }
