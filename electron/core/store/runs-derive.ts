@@ -1205,12 +1205,17 @@ export class RunsDeriveStore {
   /** runs.harmful from investigators' labels (migration 003): 1 harmful, 0 labelled but not harmful, NULL unlabelled. */
   refreshHarmful(runId?: string): void {
     if (!hasTable(this.db, 'labels')) return;
-    const where = runId === undefined ? '' : 'WHERE run_id = ?';
-    const st = this.db.prepare(
-      `UPDATE runs SET harmful = (SELECT CASE WHEN count(*) = 0 THEN NULL ELSE max(verdict = 'harmful') END FROM labels l WHERE l.run_id = runs.run_id AND l.deleted = 0) ${where}`,
-    );
-    if (runId === undefined) st.run();
-    else st.run(runId);
+    const harmful = `(SELECT CASE WHEN count(*) = 0 THEN NULL ELSE max(verdict = 'harmful') END FROM labels l WHERE l.run_id = runs.run_id AND l.deleted = 0)`;
+    if (runId !== undefined) {
+      this.db.prepare(`UPDATE runs SET harmful = ${harmful} WHERE run_id = ?`).run(runId);
+      return;
+    }
+    // only the labelled runs have a value; the rest are NULL (as a new derivation inserts them): the few set
+    // ones cleared, the labelled ones computed, instead of a lookup for each of the case's runs
+    this.db.exec(`
+      UPDATE runs SET harmful = NULL WHERE harmful IS NOT NULL AND run_id NOT IN (SELECT run_id FROM labels WHERE deleted = 0);
+      UPDATE runs SET harmful = ${harmful} WHERE run_id IN (SELECT run_id FROM labels WHERE deleted = 0);
+    `);
   }
 
   analyze(): void {
