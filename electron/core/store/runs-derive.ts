@@ -616,14 +616,16 @@ export class RunsDeriveStore {
   /** Per-run facts from the audit events, per-trace facts from the spans, and the subsets later steps join on. */
   aggregate(skewUs: number, helper: HelperTables | null = null): void {
     this.execAll(`
-      CREATE TEMP TABLE t_tr AS
+      -- per trace, keyed by trace id (filled in that order): the joins from runs' traces find a trace in one search
+      CREATE TEMP TABLE t_tr (trace_id NOT NULL, n_spans, first_ts, last_ts, tree, session_id, wf, has_links, n_runs, run1, run2,
+        PRIMARY KEY (trace_id)) WITHOUT ROWID;
+      INSERT INTO t_tr
       SELECT trace_id, count(*) AS n_spans, min(ts) AS first_ts, max(coalesce(end_ts, ts)) AS last_ts,
         cf_span_tree(group_concat(span_id || ':' || coalesce(parent, ''), ',')) AS tree,
         max(s_session) AS session_id, max(s_wf) AS wf, max(s_links IS NOT NULL) AS has_links,
         count(DISTINCT run_id) AS n_runs, min(run_id) AS run1, max(run_id) AS run2
       FROM t_rec WHERE kind = 'span' AND trace_id IS NOT NULL
       GROUP BY trace_id;
-      CREATE UNIQUE INDEX temp.t_tr_trace ON t_tr(trace_id);
 
       CREATE TEMP TABLE t_gspan AS
         SELECT id, trace_id, span_id, ts,
