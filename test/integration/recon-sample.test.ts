@@ -341,12 +341,20 @@ describe('reconstruction on the sample incident, against its answer key', () => 
     expect(count('SELECT count(*) n FROM record_facts')).toBe(
       count("SELECT count(*) n FROM records WHERE kind IN ('span', 'decision') OR (kind = 'audit' AND name IN ('policy.decision', 'write'))"),
     );
+    // the facts rows the writer stored (each binding only its record kind's columns) are the ones the backfill
+    // below computes from the stored records
+    const stored = () =>
+      db.prepare(`SELECT f.* FROM record_facts f JOIN records r ON r.id = f.id
+                  WHERE r.kind IN ('span', 'decision') OR (r.kind = 'audit' AND r.name IN ('policy.decision', 'write')) ORDER BY f.id`).all();
+    const written = stored();
+    expect(written.length).toBeGreaterThan(0);
     // as a case imported by an older build looks after migration 004 (test/integration/audit-parts.test.ts: before 006)
     db.exec("DELETE FROM record_facts; INSERT OR REPLACE INTO meta(key, value) SELECT 'facts.legacy_max_id', max(id) FROM records");
     const r = deriveRuns(db, { force: true });
     expect(r.skipped).toBe(false);
     expect(count('SELECT count(*) n FROM record_facts')).toBe(count("SELECT count(*) n FROM records WHERE kind IN ('audit', 'span', 'decision')"));
     expect(db.prepare("SELECT 1 FROM meta WHERE key = 'facts.legacy_max_id'").get()).toBeUndefined();
+    expect(stored()).toEqual(written);
     expect(snapshot()).toEqual(before);
   });
 });

@@ -132,7 +132,7 @@ export class ImportStore {
   };
   /** per-run partial aggregates of the audit events being stored (migration 006) */
   private readonly parts: AuditPartBuilder;
-  private readonly facts: FactsWriter;
+  private readonly factsWriter: FactsWriter;
   private current: { id: number; counts: SourceCounts; seenHere: Map<string, string> } | null = null;
 
   constructor(private readonly db: Db) {
@@ -161,7 +161,7 @@ export class ImportStore {
       insertHashBad: db.prepare('INSERT OR REPLACE INTO audit_hash_bad(record_id, problem) VALUES (?, ?)'),
       toText: db.prepare('SELECT CAST(? AS TEXT)').pluck(),
     };
-    this.facts = new FactsWriter(db, this.st.insertFacts);
+    this.factsWriter = new FactsWriter(db, this.st.insertFacts);
     const toText = this.st.toText;
     this.parts = new AuditPartBuilder((v) => toText.get(v) as string);
   }
@@ -230,9 +230,9 @@ export class ImportStore {
           const done = this.parts.add(id, runId, name, ts, traceId, key, facts);
           if (done) st.insertPart.run(done);
         }
-        if (facts && (name === 'policy.decision' || name === 'write')) this.facts.write(id, kind, facts);
+        if (facts && (name === 'policy.decision' || name === 'write')) this.factsWriter.write(id, kind, facts);
         if (facts && facts[H_BAD] !== null) st.insertHashBad.run(id, facts[H_BAD]);
-      } else if (facts) this.facts.write(id, kind, facts);
+      } else if (facts) this.factsWriter.write(id, kind, facts);
       cur.counts.stored++;
       return;
     }
