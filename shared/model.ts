@@ -280,8 +280,12 @@ export class LazyTextRecord<S> implements NormalizedRecord {
 
 /** What a format mapper emits for one unit of input. */
 export type Emit =
-  /** dataJson: the record's data already serialized (e.g. built around the raw line), saving a JSON.stringify */
-  | { type: 'record'; record: NormalizedRecord; locator: Locator; dataJson?: string }
+  /**
+   * dataJson: the record's data already serialized (e.g. built around the raw line), saving a JSON.stringify.
+   * dataAround: dataJson is exactly these two texts around the unit's raw line (a reader holding the line's bytes
+   * may copy them instead of encoding dataJson again).
+   */
+  | { type: 'record'; record: NormalizedRecord; locator: Locator; dataJson?: string; dataAround?: readonly [string, string] }
   | { type: 'quarantine'; reason: string; locator: Locator; raw?: string }
   | { type: 'skip'; reason: string; locator: Locator };
 

@@ -139,12 +139,18 @@ describe('splitLines + blockItems = frameLines', () => {
   });
 });
 
-/** The packer, and an unpacker that copies each row the writer would see (forEachPacked reuses its arrays). */
+/**
+ * The packer, and an unpacker that copies each row the writer would see (forEachPacked reuses its arrays), the
+ * data (which the writer gets as UTF-8 bytes and stores as text) decoded back to a string to compare.
+ */
 async function packing() {
   const { packRecords, forEachPacked } = await import('../../electron/core/store/packed-rows');
   const unpackRecords = (p: Parameters<typeof forEachPacked>[0]) => {
     const out: unknown[] = [];
-    forEachPacked(p, (r) => out.push([...r.slice(0, 12), r[12] ? [...r[12]] : null]));
+    forEachPacked(p, (r) => {
+      expect(r[9]).toBeInstanceOf(Uint8Array);
+      out.push([...r.slice(0, 9), new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(r[9] as Uint8Array), ...r.slice(10, 12), r[12] ? [...r[12]] : null]);
+    });
     return out;
   };
   return { packRecords, unpackRecords };
@@ -183,7 +189,8 @@ describe('packed record rows in pieces', () => {
     const rows = [];
     for (let i = 0; i < 400; i++) {
       const big = 'x'.repeat((i * 997) % 40_000);
-      rows.push(['audit', `k${i}`, i % 3 ? '' : null, null, null, null, i, null, 'n', big, i, i % 5 ? null : '', null]);
+      // the string pieces carry the name; the data (bytes of their own) gets multi-byte characters too
+      rows.push(['audit', `k${i}`, i % 3 ? '' : null, null, null, null, i, null, big, `${big}–ü✓ 𝄞`.repeat(1 + (i % 3)), i, i % 5 ? null : '', null]);
     }
     const p = packRecords(rows as never);
     expect(p.s.length).toBeGreaterThan(100);
@@ -231,6 +238,24 @@ describe('packing as the rows are mapped (a parse worker’s RowBatch)', () => {
     expect(unpackRecords(again.packed!)).toEqual(plain.records.slice(0, 3).map((r) => [...r.slice(0, 10), r[10]! - 9, ...r.slice(11)]));
   });
 
+  it('copies each line\'s bytes as the data exactly where the text was decoded without a BOM or CR', async () => {
+    const { unpackRecords } = await packing();
+    const { parseLineBlock, parseLineBlockPacked } = await import('../../electron/core/import/reader');
+    const ev = (i: number, input: string) => JSON.stringify({ audit_version: 1, event_id: `evt_${i}`, run_id: 'run_b', seq: i, ts: '2026-10-12T00:00:00.000Z', type: 'retrieval', input });
+    const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+    const buf = Buffer.concat([
+      bom, bom, Buffer.from(ev(1, 'two BOMs on line 1') + '\n'),
+      bom, Buffer.from(ev(2, 'a BOM on line 2') + '\r\n'),
+      Buffer.from(ev(3, 'Größe ✓ 𝄞') + '\r\n'),
+      Buffer.from(ev(4, 'last, no newline')),
+    ]);
+    const plain = parseLineBlock('casefile-audit', { buf, firstLine: 1, lines: 4 });
+    const packed = parseLineBlockPacked('casefile-audit', { buf, firstLine: 1, lines: 4 });
+    expect(plain.quarantine).toEqual([]);
+    expect(plain.records.map((r) => JSON.parse(r[9] as string).event.input)).toEqual(['two BOMs on line 1', 'a BOM on line 2', 'Größe ✓ 𝄞', 'last, no newline']);
+    expect(unpackRecords(packed.packed!)).toEqual(plain.records);
+  });
+
   it('one packer reused: finish() starts it over empty', async () => {
     const { RecordPacker } = await import('../../electron/core/store/packed-rows');
     const { unpackRecords } = await packing();
@@ -274,7 +299,10 @@ describe('thread figures and priority (Linux /proc)', () => {
     const w = new Worker(
       `const { parentPort } = require('node:worker_threads'); const { readlinkSync } = require('node:fs');
        parentPort.postMessage(Number(readlinkSync('/proc/thread-self').split('/').pop()));
-       let x = 0; const until = Date.now() + 300; while (Date.now() < until) x++; parentPort.postMessage(x);`,
+       // spin until this thread has used 150 ms of CPU (at nice 10 on a busy machine that can take longer than
+       // 150 ms of wall time; 10 s at most)
+       const cpu = () => { const f = require('node:fs').readFileSync('/proc/thread-self/stat', 'utf8'); const r = f.slice(f.lastIndexOf(')') + 2).split(' '); return (Number(r[11]) + Number(r[12])) * 10; };
+       let x = 0; const until = Date.now() + 10000; while (cpu() < 150 && Date.now() < until) for (let i = 0; i < 1e5; i++) x++; parentPort.postMessage(x);`,
       { eval: true },
     );
     const tid = await new Promise<number>((res) => w.once('message', res));

@@ -60,14 +60,19 @@ export function parseLine(buf: Buffer, lineNo: number, decoder: TextDecoder): Fr
   } catch {
     return { error: `invalid UTF-8 at byte ${firstInvalidUtf8(bytes)} of the line`, locator: { line: lineNo }, raw: bytes.toString('utf8') };
   }
-  if (lineNo === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  // the bytes of the text exactly: the decoder drops a leading BOM (ignoreBOM false), and line 1 one more
+  let skip = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  if (lineNo === 1 && text.charCodeAt(0) === 0xfeff) {
+    text = text.slice(1);
+    skip += 3;
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     value = undefined;
   }
-  return { value, rawLine: text, locator: { line: lineNo } };
+  return { value, rawLine: text, rawBytes: skip === 0 ? bytes : bytes.subarray(skip), locator: { line: lineNo } };
 }
 
 /** The strict UTF-8 decoder parseLine expects. */

@@ -254,10 +254,10 @@ export class RowBatch {
     } catch (e) {
       emits = [{ type: 'quarantine', reason: `${handler.format} mapper failed: ${(e as Error).message}`, locator: item.locator }];
     }
-    for (const em of emits) this.addEmit(em, item.rawLine);
+    for (const em of emits) this.addEmit(em, item.rawLine, item.rawBytes);
   }
 
-  addEmit(em: Emit, rawLine: string | undefined): void {
+  addEmit(em: Emit, rawLine: string | undefined, rawBytes?: Uint8Array): void {
     const line = em.locator.line ?? null;
     const path = em.locator.path ?? null;
     if (em.type === 'record') {
@@ -265,8 +265,10 @@ export class RowBatch {
       const dataJson = em.dataJson ?? JSON.stringify(r.data);
       const facts = recordFacts(r.kind, r.name, r.parentSpanId, r.data, dataJson, sha256Hex);
       const row: RecordRow = [r.kind, r.key, r.runId, r.traceId, r.spanId, r.parentSpanId, r.tsUs, r.endUs, r.name, dataJson, line, path, facts];
-      if (this.packer) this.packer.add(row);
-      else this.records.push(row);
+      if (!this.packer) this.records.push(row);
+      // data built around the line: its bytes copied as they came, not dataJson encoded again
+      else if (em.dataAround && rawBytes) this.packer.add(row, em.dataAround, rawBytes);
+      else this.packer.add(row);
     } else if (em.type === 'quarantine') {
       this.quarantine.push([line, path, em.reason, em.raw ?? rawLine ?? null]);
     } else {

@@ -17,7 +17,8 @@ export type RecordRow = [
   ts: number | null,
   endTs: number | null,
   name: string | null,
-  data: string,
+  /** the record's JSON: a string, or its UTF-8 bytes (rows packed by a parse worker: packed-rows.ts) */
+  data: string | Uint8Array,
   line: number | null,
   path: string | null,
   /** what run derivation reads from the record (shared/record-facts.ts), null for logs and lineage */
@@ -104,8 +105,13 @@ class FactsWriter {
   }
 }
 
-function digest(s: string): string {
+/** A record's data as hashed to compare contents: a string and its UTF-8 bytes give the same digest. */
+function digest(s: string | Uint8Array): string {
   return createHash('sha1').update(s).digest('base64');
+}
+
+function asText(data: string | Uint8Array): string {
+  return typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
 }
 
 /**
@@ -146,7 +152,7 @@ export class ImportStore {
       ),
       insertRecord: db.prepare(
         `INSERT INTO records(kind, key, run_id, trace_id, span_id, parent_span_id, ts, end_ts, name, data, source_id, line, path)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO NOTHING`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS TEXT), ?, ?, ?) ON CONFLICT(key) DO NOTHING`,
       ),
       findRecord: db.prepare('SELECT id, data FROM records WHERE key = ?'),
       provInSource: db.prepare('SELECT line, path FROM record_provenance WHERE record_id = ? AND source_id = ? LIMIT 1'),
@@ -244,7 +250,7 @@ export class ImportStore {
     if (!sameSource) cur.seenHere.set(key, digest(data));
     if (sameSource && ownEarlier !== digest(data)) {
       const where = sameSource.line != null ? `line ${sameSource.line}` : (sameSource.path ?? 'earlier');
-      this.quarantineOne(line, path, `duplicate id ${key}: already read at ${where} of this file with different content`, data, false);
+      this.quarantineOne(line, path, `duplicate id ${key}: already read at ${where} of this file with different content`, asText(data), false);
       return;
     }
     st.insertProv.run(existing.id, cur.id, line, path);

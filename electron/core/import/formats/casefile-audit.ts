@@ -14,6 +14,8 @@ import auditSchema from '../../../../shared/schema/casefile-audit.schema.json';
 import type { FormatHandler, Sniff, SniffResult, Unit } from './types';
 
 const TEXT_LIMIT = 8 * 1024;
+/** A record's data: the line as received, inside {"origin": "casefile", "event": …}. */
+const AROUND = ['{"origin":"casefile","event":', '}'] as const;
 
 let validator: ValidateFunction<AuditEvent> | undefined;
 
@@ -131,8 +133,8 @@ function mapUnit(unit: Unit): Emit[] {
   const problems = auditSchemaProblems(value);
   if (problems !== null) return [{ type: 'quarantine', reason: problems, locator, ...(raw !== undefined ? { raw } : {}) }];
   // The stored data is {origin, event} around the line exactly as received: no re-serialization.
-  const dataJson = rawLine !== undefined ? `{"origin":"casefile","event":${rawLine}}` : undefined;
-  return [{ type: 'record', record: auditRecord(value as AuditEvent), locator, ...(dataJson !== undefined ? { dataJson } : {}) }];
+  if (rawLine === undefined) return [{ type: 'record', record: auditRecord(value as AuditEvent), locator }];
+  return [{ type: 'record', record: auditRecord(value as AuditEvent), locator, dataJson: `${AROUND[0]}${rawLine}${AROUND[1]}`, dataAround: AROUND }];
 }
 
 function isAuditLine(v: unknown): boolean {

@@ -47,6 +47,8 @@ export interface Unit {
   value: unknown;
   /** The raw text of the line, for line framing. */
   rawLine?: string;
+  /** The UTF-8 bytes rawLine was decoded from, exactly (line framing). */
+  rawBytes?: Uint8Array;
   locator: Locator;
   /** Concrete path of this unit inside the document (document framing). */
   path?: JsonPath;
