@@ -270,6 +270,37 @@ describe('packing as the rows are mapped (a parse worker’s RowBatch)', () => {
     expect(unpackRecords(second)).toEqual([b]);
     expect(p.finish()).toMatchObject({ count: 0, s: [] });
   });
+
+  it('fills the data buffers the writer gives back instead of new memory, and never one that is too small', async () => {
+    const { RecordPacker, reuseDataBuffer, packedTransfer } = await import('../../electron/core/store/packed-rows');
+    const { unpackRecords } = await packing();
+    const p = new RecordPacker();
+    const row = (i: number, data: string) => ['audit', `k${i}`, null, null, null, null, i, null, 'n', data, i, null, null];
+    p.add(row(1, '{"a":1}') as never);
+    const first = p.finish();
+    expect(packedTransfer(first)).toContain(first.d.buffer);
+    // the writer stored the block and gives its buffer back (as the parse worker receives it)
+    const back = first.d.buffer as ArrayBuffer;
+    reuseDataBuffer(back);
+    p.add(row(2, '{"b":"Größe ✓"}') as never);
+    const second = p.finish();
+    expect(second.d.buffer).toBe(back);
+    expect(unpackRecords(second)).toEqual([row(2, '{"b":"Größe ✓"}')]);
+    // a buffer smaller than the first size is not kept; one too small for the first row is passed over
+    reuseDataBuffer(new ArrayBuffer(16));
+    reuseDataBuffer(second.d.buffer as ArrayBuffer);
+    const big = `{"x":"${'y'.repeat(back.byteLength)}"}`;
+    p.add(row(3, big) as never);
+    const third = p.finish();
+    expect(third.d.buffer).not.toBe(back);
+    expect(third.d.byteLength).toBe(big.length);
+    expect(unpackRecords(third)).toEqual([row(3, big)]);
+    // an empty block's data buffer is one of its own (transferring it detaches nothing the packer keeps)
+    const empty = p.finish();
+    expect(empty.d.byteLength).toBe(0);
+    structuredClone(empty, { transfer: packedTransfer(empty) });
+    expect(p.finish().d.byteLength).toBe(0);
+  });
 });
 
 describe('mapped records', () => {

@@ -43,7 +43,7 @@ const PARSERS = Math.max(2, Math.min(4, availableParallelism() - 1));
 
 type FromReader = { msg: ReaderMsg | { t: 'done' } | { t: 'crash'; reason: string }; bytes: number };
 type FromParser = { src: number; seq: number; bytes: number; rows?: Extract<ReaderMsg, { t: 'rows' }>; crash?: string } | { tid: number | null };
-type Block = { rows: Extract<ReaderMsg, { t: 'rows' }>; bytes: number };
+type Block = { rows: Extract<ReaderMsg, { t: 'rows' }>; bytes: number; parser: number };
 
 export async function runWriter(casePath: string, inputs: string[], io: WriterIO): Promise<void> {
   // 32 MiB of page cache while importing (secondary indexes are dropped for large imports; the unique key
@@ -122,6 +122,9 @@ export async function runWriter(casePath: string, inputs: string[], io: WriterIO
           blocks.delete(`${src}:${nextSeq}`);
           nextSeq++;
           applier.apply(block.rows);
+          // the block's data buffer back to its parser, to be filled again (its rows are stored: SQLite copied the bytes)
+          const d = block.rows.packed?.d;
+          if (d && d.byteLength > 0) fromParsers[block.parser]!.postMessage({ free: d.buffer }, [d.buffer as ArrayBuffer]);
           // progress within a source: the reader's position when it cut this block (reader messages carry theirs)
           bytes = Math.max(bytes, block.bytes);
           reader.postMessage('ack');
@@ -172,7 +175,7 @@ export async function runWriter(casePath: string, inputs: string[], io: WriterIO
     pump();
   });
   reader.on('error', (e) => finish(e.stack ?? e.message));
-  for (const p of fromParsers) {
+  for (const [i, p] of fromParsers.entries()) {
     p.on('message', (m: FromParser) => {
       if ('tid' in m) {
         tids.parsers.push(m.tid);
@@ -180,7 +183,7 @@ export async function runWriter(casePath: string, inputs: string[], io: WriterIO
         return;
       }
       if (m.crash) return finish(`parse worker: ${m.crash}`);
-      blocks.set(`${m.src}:${m.seq}`, { rows: m.rows!, bytes: m.bytes });
+      blocks.set(`${m.src}:${m.seq}`, { rows: m.rows!, bytes: m.bytes, parser: i });
       pump();
     });
   }

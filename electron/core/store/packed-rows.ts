@@ -41,6 +41,29 @@ const DATA = 9;
 /** The first size of a packer's data buffer: a block of 256 KiB of lines holds about that much data. */
 const DATA_BYTES = 512 * 1024;
 
+/**
+ * Data buffers the writer has given back after storing their rows (reuseDataBuffer), for the next blocks of this
+ * thread: a parse worker then fills the same few buffers over and over instead of new memory for every block (which
+ * the kernel must map and zero, and which drives the receiving isolate's collections of external memory).
+ */
+const freeData: ArrayBuffer[] = [];
+const MAX_FREE = 8;
+const EMPTY = Buffer.alloc(0);
+
+/** A data buffer back from the writer (parse worker side). */
+export function reuseDataBuffer(ab: ArrayBuffer): void {
+  if (freeData.length < MAX_FREE && ab.byteLength >= DATA_BYTES) freeData.push(ab);
+}
+
+/** A buffer of its own (not a slice of Node's pool: it is transferred) of at least `min` bytes. */
+function dataBuffer(min: number): Buffer {
+  while (freeData.length > 0) {
+    const ab = freeData.pop()!;
+    if (ab.byteLength >= min) return Buffer.from(ab);
+  }
+  return Buffer.allocUnsafeSlow(Math.max(min, DATA_BYTES));
+}
+
 const NULL = -1;
 const NUM = -2;
 const NO_FACTS = -3;
@@ -63,7 +86,8 @@ export class RecordPacker {
   private count = 0;
   private chunks: string[] = [];
   private s = '';
-  private d = Buffer.allocUnsafeSlow(DATA_BYTES);
+  /** the data of the rows so far (taken when the first row comes: from the buffers the writer gave back, or new) */
+  private d: Buffer = EMPTY;
   private dpos = 0;
 
   /**
@@ -104,7 +128,7 @@ export class RecordPacker {
   /** Room in `d` for `max` more bytes. */
   private room(max: number): void {
     if (this.dpos + max <= this.d.length) return;
-    const b = Buffer.allocUnsafeSlow(Math.max(this.dpos + max, this.d.length * 2));
+    const b = dataBuffer(Math.max(this.dpos + max, this.d.length * 2));
     this.d.copy(b, 0, 0, this.dpos);
     this.d = b;
   }
@@ -153,9 +177,9 @@ export class RecordPacker {
   /** The packed rows so far; the packer starts over empty. */
   finish(): PackedRecords {
     if (this.s.length > 0) this.cut();
-    const out = { count: this.count, s: this.chunks, len: this.len.slice(0, this.li), num: this.num.slice(0, this.ni), d: new Uint8Array(this.d.buffer, 0, this.dpos) };
-    // the data buffer goes with the rows (transferred): the next block gets a new one, as large as this one grew
-    this.d = Buffer.allocUnsafeSlow(this.d.length);
+    const out = { count: this.count, s: this.chunks, len: this.len.slice(0, this.li), num: this.num.slice(0, this.ni), d: this.d === EMPTY ? new Uint8Array(0) : new Uint8Array(this.d.buffer, 0, this.dpos) };
+    // the data buffer goes with the rows (transferred): the next block takes another
+    this.d = EMPTY;
     this.dpos = 0;
     this.chunks = [];
     this.li = 0;

@@ -8,7 +8,7 @@ import type { FormatName } from '../../../shared/model';
 import type { ParseBlock } from '../import/framing';
 import { parseLineBlockPacked } from '../import/reader';
 import { osThreadId } from './thread-cpu';
-import { packedTransfer } from '../store/packed-rows';
+import { packedTransfer, reuseDataBuffer } from '../store/packed-rows';
 
 export interface BlockJob {
   src: number;
@@ -22,6 +22,10 @@ export interface BlockJob {
 const { blocksIn, rowsOut } = workerData as { blocksIn: MessagePort; rowsOut: MessagePort };
 
 rowsOut.postMessage({ tid: osThreadId() });
+// the data buffers of stored blocks, back from the writer: the packer fills them again
+rowsOut.on('message', (m: { free?: ArrayBuffer }) => {
+  if (m.free) reuseDataBuffer(m.free);
+});
 
 blocksIn.on('message', (job: BlockJob) => {
   const b = job.block;
