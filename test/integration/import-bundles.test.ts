@@ -54,13 +54,15 @@ describe('import: malformed input is quarantined with file, line and reason', ()
     const huge = Buffer.from(`{"audit_version":1,"event_id":"evt_huge","junk":"${'x'.repeat(10 * 1024 * 1024)}` + '\n'); // 10 MB, unterminated JSON
     const dup = Buffer.from(auditLine(1, { input: { text: 'different' } }) + '\n');
     const file = join(dir, 'audit.jsonl');
-    writeFileSync(file, Buffer.concat([good, badUtf8, wrongType, huge, dup, Buffer.from(auditLine(4) + '\n')]));
+    // line 9 repeats line 3 exactly: the same record, stored once, not set aside
+    writeFileSync(file, Buffer.concat([good, badUtf8, wrongType, huge, dup, Buffer.from(auditLine(4) + '\n' + auditLine(2) + '\n')]));
     const r = cliJson(['import', file, '--case', join(dir, 'a.casefile')]);
     expect(r.code).toBe(0);
     const src = r.json.sources[0];
     expect(src.format).toBe('casefile-audit');
-    expect(src.records).toBe(8); // 8 non-blank lines
+    expect(src.records).toBe(9); // 9 non-blank lines
     expect(src.quarantined).toBe(5);
+    expect(src.duplicates).toBe(1);
     checkEquation(r.json.sources);
     const q = cliJson(['quarantine', join(dir, 'a.casefile')]).json.quarantined as Array<{ line: number; reason: string; raw: string }>;
     const byLine = new Map(q.map((x) => [x.line, x]));
@@ -70,6 +72,8 @@ describe('import: malformed input is quarantined with file, line and reason', ()
     expect(byLine.get(6)!.reason).toMatch(/JSON/i);
     expect(byLine.get(6)!.raw.length).toBeLessThan(70 * 1024); // raw is clipped, not 10 MB
     expect(byLine.get(7)!.reason).toMatch(/duplicate/);
+    // what the duplicate said, as the record it would have been
+    expect(byLine.get(7)!.raw).toBe(`{"origin":"casefile","event":${auditLine(1, { input: { text: 'different' } })}}`);
   });
 
   it('a truncated JSON document is quarantined, naming the file', () => {
