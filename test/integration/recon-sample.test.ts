@@ -6,12 +6,13 @@
  * the SLI facts, the SQL console and the CLI.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { FindingCode, RunQuery, RunRow } from '../../shared/api';
 import { generateSample } from '../../electron/core/sample/generate';
 import { importInProcess } from '../../electron/core/import/apply';
-import { openDb, type Db } from '../../electron/core/store/db';
+import { NEW_CASE_PAGE_SIZE, openDb, type Db } from '../../electron/core/store/db';
 import { CaseQueries } from '../../electron/core/store/case-queries';
 import { affectedSet, deriveRuns, diffRuns, facets, getRun, getRunForApi, leanRun, lineage, listRuns, overviewParts, runFacts, saveAffectedSet, sqlQuery } from '../../electron/core/recon/index';
 import { compactRun, expandRun } from '../../shared/run-columns';
@@ -332,6 +333,26 @@ describe('reconstruction on the sample incident, against its answer key', () => 
       expect(cli(['sql', casePath, 'DROP TABLE runs']).code).toBe(1);
     });
   });
+
+  it('a case created by an older build keeps its 16 KiB pages, and the same evidence derives to the same runs', async () => {
+    expect(db.pragma('page_size', { simple: true })).toBe(NEW_CASE_PAGE_SIZE);
+    expect(NEW_CASE_PAGE_SIZE).toBe(65536);
+    // an empty case as builds before the 64 KiB pages created it (page size fixed by the switch to WAL)
+    const oldPath = join(tempDir('casefile-recon-16k-'), 'old.casefile');
+    const pre = new Database(oldPath);
+    pre.pragma('page_size = 16384');
+    pre.pragma('journal_mode = WAL');
+    pre.close();
+    const r = await importInProcess(oldPath, [bundleDir]);
+    expect(r.errors).toEqual([]);
+    const old = openDb(oldPath);
+    try {
+      expect(old.pragma('page_size', { simple: true })).toBe(16384);
+      expect(derivedSnapshot(old, ['refund', 'cents'])).toEqual(derivedSnapshot(db, ['refund', 'cents']));
+    } finally {
+      old.close();
+    }
+  }, 60_000);
 
   it('records stored before migration 004 (no facts yet) derive to exactly the same runs', () => {
     const snapshot = () => derivedSnapshot(db, ['refund']);
