@@ -14,6 +14,7 @@
  *  - session-id / time-window  (inferred) — computed in recon/correlate.ts, stored here as run_links
  */
 import Database, { type Statement } from 'better-sqlite3';
+import { writeSync } from 'node:fs';
 import type { Db } from './db';
 import { guessLanguage } from '../../../shared/sli';
 import { FACT_COLUMNS, recordFacts } from '../../../shared/record-facts';
@@ -373,7 +374,17 @@ export function buildHelperTables(scratchPath: string, casePath: string): number
     db.prepare('ATTACH ? AS c').run(casePath);
     db.pragma(`c.cache_size = -${HELPER_CACHE_KIB}`);
     registerFunctions(db);
-    db.transaction(() => db.exec(auditRunsSql(false) + decisionsSql(false)))();
+    db.transaction(() => {
+      // statement by statement with their timings when CASEFILE_DERIVE_TRACE is set (the helper's part of the profile)
+      if (!process.env.CASEFILE_DERIVE_TRACE) return db.exec(auditRunsSql(false) + decisionsSql(false));
+      for (const stmt of (auditRunsSql(false) + decisionsSql(false)).split(/;\s*\n/)) {
+        const sql = stmt.replace(/--[^\n]*\n/g, '').trim();
+        if (!sql) continue;
+        const t = performance.now();
+        db.exec(sql);
+        writeSync(2, `  helper ${(performance.now() - t).toFixed(0).padStart(7)} ms  ${sql.replace(/\s+/g, ' ').slice(0, 100)}\n`); // synchronous: the worker may end before an async write
+      }
+    })();
   } finally {
     db.close();
   }
