@@ -4,7 +4,7 @@
 // the query benchmarks use a 1,000,000-run case (about 9 M records, 3.3 GB of input).
 // Writes bench/out/results.json and bench/out/latest.md (copy figures into docs/performance.md).
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, statSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, statSync, statfsSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
@@ -24,7 +24,18 @@ const QUERY_RUNS = Number(opt('query-runs', '1000000'));
 let RUNS = IMPORT_RUNS;
 const ONLY = opt('only', 'import,queries,ui').split(',');
 const BIN = join(root, 'bin', 'casefile.cjs');
-const results = { machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGB: Math.round(os.totalmem() / 1024 ** 3), node: process.version }, importRuns: IMPORT_RUNS, queryRuns: QUERY_RUNS, at: new Date().toISOString(), sections: {} };
+// free space where the outputs go, recorded with the figures: on 2026-11-24 the import ran 2–4 s faster here after the
+// file system went from 3.9 GB to 38 GB free (not separated from the machine's own drift; docs/performance.md)
+const freeDiskGB = (() => {
+  try {
+    const f = statfsSync(out);
+    return Math.round((f.bavail * f.bsize) / 1e8) / 10;
+  } catch {
+    return null;
+  }
+})();
+if (freeDiskGB !== null && freeDiskGB < 10) log(`warning: ${freeDiskGB} GB free in ${relative(root, out)}: a nearly full file system slows the writes being measured`);
+const results = { machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGB: Math.round(os.totalmem() / 1024 ** 3), node: process.version, freeDiskGB }, importRuns: IMPORT_RUNS, queryRuns: QUERY_RUNS, at: new Date().toISOString(), sections: {} };
 const md = [];
 const log = (s) => {
   console.error(s);
@@ -245,7 +256,7 @@ if (ONLY.includes('queries')) {
 }
 if (ONLY.includes('ui')) await benchUi();
 
-const header = [`Measured ${results.at} on ${results.machine.cpus} × ${results.machine.cpuModel}, ${results.machine.memGB} GB, Node ${results.machine.node}.`, `Command: \`npm run bench -- --import-runs ${IMPORT_RUNS} --query-runs ${QUERY_RUNS}\``, ''];
+const header = [`Measured ${results.at} on ${results.machine.cpus} × ${results.machine.cpuModel}, ${results.machine.memGB} GB, Node ${results.machine.node}; ${freeDiskGB ?? '?'} GB free disk space at the start.`, `Command: \`npm run bench -- --import-runs ${IMPORT_RUNS} --query-runs ${QUERY_RUNS}\``, ''];
 writeFileSync(join(out, 'results.json'), JSON.stringify(results, null, 2));
 writeFileSync(join(out, 'latest.md'), [...header, ...md].join('\n'));
 console.log([...header, ...md].join('\n'));
