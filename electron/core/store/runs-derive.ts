@@ -668,6 +668,19 @@ export class RunsDeriveStore {
         ) WHERE g = 1 OR off > ${Math.max(0, Math.floor(skewUs))};
       CREATE INDEX temp.t_asp_sid ON t_asp(sid, run_id);
     `);
+    // the (run id, trace id) pairs that do not come from the audit side, while the helper may still be at work
+    this.execAll(`
+      -- (run id, trace id) pairs, keyed by the pair and its source: span ones from t_tr (which holds up to two runs
+      -- per trace; the rest is read back for the rare traces with more), decisions and logs directly; the audit
+      -- side's are added by linkTraces (a keyed set filled part by part: no sort of the whole union, and the
+      -- run_traces insert reads it in (run id, trace id) order as it is)
+      CREATE TEMP TABLE t_pairs (run_id NOT NULL, trace_id NOT NULL, src NOT NULL, PRIMARY KEY (run_id, trace_id, src)) WITHOUT ROWID;
+      INSERT OR IGNORE INTO t_pairs SELECT run1, trace_id, 's' FROM t_tr WHERE run1 IS NOT NULL;
+      INSERT OR IGNORE INTO t_pairs SELECT run2, trace_id, 's' FROM t_tr WHERE run2 IS NOT NULL;
+      INSERT OR IGNORE INTO t_pairs SELECT run_id, trace_id, 's' FROM t_rec
+        WHERE kind = 'span' AND run_id IS NOT NULL AND trace_id IS NOT NULL AND trace_id IN (SELECT trace_id FROM t_tr WHERE n_runs > 2);
+      INSERT OR IGNORE INTO t_pairs SELECT run_id, trace_id, 'd' FROM t_rec WHERE kind IN ('decision', 'log') AND run_id IS NOT NULL AND trace_id IS NOT NULL;
+    `);
     // t_aud and the decision side: built meanwhile by the helper connection, else (no helper, or it failed) here
     if (!helper?.wait()) this.execAll(auditRunsSql(true) + decisionsSql(true));
   }
@@ -677,20 +690,12 @@ export class RunsDeriveStore {
   /** run_traces: trace-id, span-link, trace-as-run; then marks traces carried by several runs as shared. */
   linkTraces(): void {
     this.execAll(`
-      -- (run id, trace id) pairs: audit ones from t_aud, span ones from t_tr (both hold up to two per group,
-      -- the rest is read back for the rare groups with more), decisions and logs directly
-      -- (a set keyed by the pair and its source, filled part by part: no sort of the whole union, and the run_traces
-      -- insert below reads it in (run id, trace id) order as it is)
-      CREATE TEMP TABLE t_pairs (run_id NOT NULL, trace_id NOT NULL, src NOT NULL, PRIMARY KEY (run_id, trace_id, src)) WITHOUT ROWID;
+      -- the audit side's (run id, trace id) pairs, added to the span, decision and log ones (aggregate()): from
+      -- t_aud, which holds up to two per run (the rest is read back for the rare runs with more)
       INSERT OR IGNORE INTO t_pairs SELECT run_id, trace1, 'a' FROM t_aud WHERE trace1 IS NOT NULL;
       INSERT OR IGNORE INTO t_pairs SELECT run_id, trace2, 'a' FROM t_aud WHERE trace2 IS NOT NULL AND trace2 IS NOT trace1;
       INSERT OR IGNORE INTO t_pairs SELECT run_id, trace_id, 'a' FROM t_rec
         WHERE kind = 'audit' AND trace_id IS NOT NULL AND run_id IN (SELECT run_id FROM t_aud WHERE n_traces > 2);
-      INSERT OR IGNORE INTO t_pairs SELECT run1, trace_id, 's' FROM t_tr WHERE run1 IS NOT NULL;
-      INSERT OR IGNORE INTO t_pairs SELECT run2, trace_id, 's' FROM t_tr WHERE run2 IS NOT NULL;
-      INSERT OR IGNORE INTO t_pairs SELECT run_id, trace_id, 's' FROM t_rec
-        WHERE kind = 'span' AND run_id IS NOT NULL AND trace_id IS NOT NULL AND trace_id IN (SELECT trace_id FROM t_tr WHERE n_runs > 2);
-      INSERT OR IGNORE INTO t_pairs SELECT run_id, trace_id, 'd' FROM t_rec WHERE kind IN ('decision', 'log') AND run_id IS NOT NULL AND trace_id IS NOT NULL;
       CREATE INDEX temp.t_pairs_trace ON t_pairs(trace_id);
 
       -- a span whose run id is only its tracing tool's trace id (Langfuse, LangSmith: the trace id with or
