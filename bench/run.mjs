@@ -34,12 +34,12 @@ const freeDiskGB = (() => {
     return null;
   }
 })();
-if (freeDiskGB !== null && freeDiskGB < 10) log(`warning: ${freeDiskGB} GB free in ${relative(root, out)}: a nearly full file system slows the writes being measured`);
 const results = { machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGB: Math.round(os.totalmem() / 1024 ** 3), node: process.version, freeDiskGB }, importRuns: IMPORT_RUNS, queryRuns: QUERY_RUNS, at: new Date().toISOString(), sections: {} };
 const md = [];
 const log = (s) => {
   console.error(s);
 };
+if (freeDiskGB !== null && freeDiskGB < 10) log(`warning: ${freeDiskGB} GB free in ${relative(root, out)}: a nearly full file system slows the writes being measured`);
 
 function files(dir) {
   const outList = [];

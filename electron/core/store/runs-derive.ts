@@ -123,6 +123,21 @@ export function checkSpanTree(pairs: Array<[string, string | null]>): SpanTreeRe
   return { spans: parent.size, orphans, cycle: [...cycle] };
 }
 
+/**
+ * Runs a script statement by statement (statements end with ';' at the end of a line); with `trace`, each one's time
+ * goes to stderr (CASEFILE_DERIVE_TRACE: the derivation's profile, the helper connection's lines marked by `label`).
+ * Written synchronously: the helper's worker thread may end before an asynchronous write reaches stderr.
+ */
+function execScript(db: Db, script: string, trace: boolean, label = ''): void {
+  for (const stmt of script.split(/;\s*\n/)) {
+    const sql = stmt.trim();
+    if (!sql || /^(--[^\n]*\n?\s*)*$/.test(sql)) continue;
+    const t0 = trace ? performance.now() : 0;
+    db.exec(sql);
+    if (trace) writeSync(2, `  ${label}${(performance.now() - t0).toFixed(0).padStart(7)} ms  ${sql.replace(/--[^\n]*\n/g, '').replace(/\s+/g, ' ').slice(0, 110)}\n`);
+  }
+}
+
 type AggregateOptions = Parameters<Db['aggregate']>[1];
 
 /** better-sqlite3's typings give `step` a single argument; ours take several (one per SQL argument). */
@@ -374,17 +389,7 @@ export function buildHelperTables(scratchPath: string, casePath: string): number
     db.prepare('ATTACH ? AS c').run(casePath);
     db.pragma(`c.cache_size = -${HELPER_CACHE_KIB}`);
     registerFunctions(db);
-    db.transaction(() => {
-      // statement by statement with their timings when CASEFILE_DERIVE_TRACE is set (the helper's part of the profile)
-      if (!process.env.CASEFILE_DERIVE_TRACE) return db.exec(auditRunsSql(false) + decisionsSql(false));
-      for (const stmt of (auditRunsSql(false) + decisionsSql(false)).split(/;\s*\n/)) {
-        const sql = stmt.replace(/--[^\n]*\n/g, '').trim();
-        if (!sql) continue;
-        const t = performance.now();
-        db.exec(sql);
-        writeSync(2, `  helper ${(performance.now() - t).toFixed(0).padStart(7)} ms  ${sql.replace(/\s+/g, ' ').slice(0, 100)}\n`); // synchronous: the worker may end before an async write
-      }
-    })();
+    db.transaction(() => execScript(db, auditRunsSql(false) + decisionsSql(false), !!process.env.CASEFILE_DERIVE_TRACE, 'helper '))();
   } finally {
     db.close();
   }
@@ -411,15 +416,9 @@ export class RunsDeriveStore {
   /** Statement timings, when CASEFILE_DERIVE_TRACE is set (printed to stderr): the derivation's profile. */
   private readonly trace = typeof process !== 'undefined' && !!process.env.CASEFILE_DERIVE_TRACE;
 
-  /** Runs a script statement by statement (statements end with ';' at the end of a line). */
+  /** Runs a script statement by statement (execScript). */
   private execAll(script: string): void {
-    for (const stmt of script.split(/;\s*\n/)) {
-      const sql = stmt.trim();
-      if (!sql || /^(--[^\n]*\n?\s*)*$/.test(sql)) continue;
-      const t0 = this.trace ? performance.now() : 0;
-      this.db.exec(sql);
-      if (this.trace) process.stderr.write(`  ${(performance.now() - t0).toFixed(0).padStart(7)} ms  ${sql.replace(/--[^\n]*\n/g, '').replace(/\s+/g, ' ').slice(0, 110)}\n`);
-    }
+    execScript(this.db, script, this.trace);
   }
 
   evidenceSignature(): string {
